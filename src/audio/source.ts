@@ -1,0 +1,166 @@
+/**
+ * Turns the `audio` argument into something the provider can send: a URL passed through as it is, or a
+ * local file that exists, is a regular file and really is audio or video (checked by its bytes).
+ */
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveUserPath } from '../config.js';
+import { InputError } from '../errors.js';
+import { type DurationEstimate, fileByteSource, readDuration } from './duration.js';
+import { describeUnknown, SNIFF_BYTES, type SniffResult, sniff } from './sniff.js';
+
+export interface UrlAudio {
+  kind: 'url';
+  /** http(s) URL, or an `oss://` key from an earlier temporary upload. */
+  url: string;
+  name: string;
+}
+
+export interface FileAudio {
+  kind: 'file';
+  path: string;
+  name: string;
+  size: number;
+  format: SniffResult;
+  duration: DurationEstimate | undefined;
+}
+
+export type AudioSource = UrlAudio | FileAudio;
+
+export const ACCEPTED_FORMATS_TEXT =
+  'aac, amr, avi, aiff, flac, flv, m4a, mkv, mov, mp3, mp4, mpeg, ogg, opus, wav, webm, wma, wmv';
+
+export async function resolveAudio(
+  input: string,
+  opts: { home: string; cwd?: string },
+): Promise<AudioSource> {
+  const audio = input.trim();
+  if (!audio)
+    throw new InputError('`audio` is empty. Pass a local file path or an http(s) URL of the recording.');
+  if (/^https?:\/\//i.test(audio)) {
+    let url: URL;
+    try {
+      url = new URL(audio);
+    } catch {
+      throw new InputError(`\`audio\` "${audio}" looks like a URL but is not a valid one.`);
+    }
+    return { kind: 'url', url: url.href, name: nameFromUrl(url) };
+  }
+  if (/^oss:\/\//i.test(audio)) return { kind: 'url', url: audio, name: basename(audio) };
+  if (/^data:/i.test(audio)) {
+    throw new InputError(
+      '`audio` is a data URI. Pass the path of the file instead (the server encodes it), or a public URL.',
+    );
+  }
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(audio) && !/^file:\/\//i.test(audio)) {
+    throw new InputError(
+      `\`audio\` "${audio}" uses an unsupported scheme. Pass a local path, a file:// URL, an http(s) URL or an oss:// URL.`,
+    );
+  }
+  const cwd = opts.cwd ?? process.cwd();
+  let path: string;
+  try {
+    path = /^file:\/\//i.test(audio) ? fileURLToPath(audio) : resolveUserPath(audio, opts.home, cwd);
+  } catch {
+    throw new InputError(`\`audio\` "${audio}" is not a valid file:// URL.`);
+  }
+  return inspectFile(path, audio, cwd);
+}
+
+async function inspectFile(path: string, given: string, cwd: string): Promise<FileAudio> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const relativeNote =
+        given === path
+          ? ''
+          : ` (resolved from "${given}" against the server's working directory ${cwd}; MCP clients often start servers in "/", so prefer an absolute path)`;
+      throw new InputError(`No file at ${path}${relativeNote}. Check the path, or pass an http(s) URL.`);
+    }
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new InputError(
+        `The server may not read ${path} (permission denied). Check the file's permissions.`,
+      );
+    }
+    throw new InputError(`Cannot read ${path}: ${(err as Error).message}`);
+  }
+  if (!info.isFile()) {
+    throw new InputError(
+      `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}. Pass one audio file.`,
+    );
+  }
+  if (info.size === 0) throw new InputError(`${path} is empty (0 bytes). Pass a recording.`);
+
+  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(`Cannot open ${path}: ${err.code === 'EACCES' ? 'permission denied' : err.message}`);
+  });
+  try {
+    const src = fileByteSource(handle, info.size);
+    const head = await src.read(0, SNIFF_BYTES);
+    const format = sniff(head, path);
+    if (!format) {
+      throw new InputError(
+        `${path} is ${describeUnknown(head)}, not an audio or video file. Nothing was sent. ` +
+          `Accepted formats: ${ACCEPTED_FORMATS_TEXT}.`,
+      );
+    }
+    const duration = await readDuration(src, format.container);
+    return { kind: 'file', path, name: basename(path), size: info.size, format, duration };
+  } finally {
+    await handle.close();
+  }
+}
+
+function nameFromUrl(url: URL): string {
+  const last = decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? '') || url.hostname;
+  return last;
+}
+
+/** File name without extension, made safe for use in our own file names. */
+export function sourceStem(source: AudioSource | { name: string }): string {
+  const stem = basename(source.name, extname(source.name));
+  return sanitizeName(stem).slice(0, 48) || 'audio';
+}
+
+export function sanitizeName(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+|_+$/g, '');
+}
+
+const DATA_URI_OVERHEAD = (mime: string) => `data:${mime};base64,`.length;
+
+/** Length of the data URI for a file of this size, without building it. */
+export function dataUriLength(size: number, mime: string): number {
+  return DATA_URI_OVERHEAD(mime) + 4 * Math.ceil(size / 3);
+}
+
+/**
+ * The data URI as one Buffer, encoded chunk by chunk from disk so that the file is never held twice
+ * (once raw, once as a base64 string) on top of the result.
+ */
+export async function buildDataUri(file: FileAudio, signal?: AbortSignal): Promise<Buffer> {
+  const prefix = `data:${file.format.mime};base64,`;
+  const out = Buffer.allocUnsafe(dataUriLength(file.size, file.format.mime));
+  let at = out.write(prefix, 0, 'latin1');
+  let carry = Buffer.alloc(0);
+  // Chunk sizes a multiple of 3 keep base64 groups aligned, so pieces concatenate to the whole encoding.
+  const stream = createReadStream(file.path, { highWaterMark: 3 * 64 * 1024, signal });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    const usable = data.length - (data.length % 3);
+    at += out.write(data.subarray(0, usable).toString('base64'), at, 'latin1');
+    carry = Buffer.from(data.subarray(usable));
+  }
+  if (carry.length > 0) at += out.write(carry.toString('base64'), at, 'latin1');
+  if (at !== out.length) {
+    throw new InputError(`${file.path} changed size while it was being read. Try again once it is complete.`);
+  }
+  return out;
+}

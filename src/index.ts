@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/** Entry point: argv → the stdio MCP server (the default) or a one-shot answer (--help, --version). */
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { loadConfig } from './config.js';
+import { AsrError } from './errors.js';
+import { createLogger } from './log.js';
+import { createServer } from './server.js';
+import { VERSION } from './version.js';
+
+const HELP = `qwen-asr-mcp ${VERSION}: an MCP server for speech-to-text with Alibaba Cloud Qwen ASR.
+
+Usage:
+  qwen-asr-mcp             start the MCP server on stdio (what MCP clients run)
+  qwen-asr-mcp --version   print the version
+  qwen-asr-mcp --help      print this help
+
+Configuration is by environment variables; the main one is DASHSCOPE_API_KEY.
+See the README for the full table: DASHSCOPE_REGION, OUTPUT_DIR, ASR_WAIT_BUDGET_S, ...
+`;
+
+async function main(argv: string[]): Promise<number | undefined> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (argv.includes('--version') || argv.includes('-v')) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const unknown = argv.filter((a) => a.startsWith('-'));
+  if (unknown.length > 0 || argv.length > 0) {
+    process.stderr.write(`qwen-asr-mcp: unknown argument ${argv[0]}\n\n${HELP}`);
+    return 2;
+  }
+  const logger = createLogger();
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    logger.error(err instanceof AsrError ? err.describe() : String(err));
+    return 1;
+  }
+  const handle = createServer(config, { logger });
+  const transport = new StdioServerTransport();
+
+  let closing = false;
+  const shutdown = async (why: string) => {
+    if (closing) return;
+    closing = true;
+    const uploads = handle.provider.pendingUploads();
+    if (uploads.length > 0)
+      logger.warn(`stopping with ${uploads.length} upload(s) unfinished: ${uploads.join(', ')}`);
+    logger.info(`shutting down (${why})`);
+    await handle.close().catch(() => {});
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.stdin.on('end', () => void shutdown('stdin closed'));
+  process.stdin.on('close', () => void shutdown('stdin closed'));
+  // One bad promise must not take down a server that other calls depend on.
+  process.on('unhandledRejection', (reason) => {
+    logger.error(
+      `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
+  });
+
+  await handle.server.connect(transport);
+  logger.info(`qwen-asr-mcp ${VERSION} ready on stdio (region ${config.region}, output ${config.outputDir})`);
+  return undefined;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`qwen-asr-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

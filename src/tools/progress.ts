@@ -1,0 +1,99 @@
+/**
+ * Turns provider progress events into MCP `notifications/progress`: one overall percentage that only
+ * ever goes up (the spec requires it), a human message, and a heartbeat at a fixed interval so clients
+ * that reset their timeout on progress keep waiting while a task runs.
+ */
+import { formatElapsed } from '../provider/pacing.js';
+import type { ProgressEvent, Stage } from '../provider/types.js';
+
+export interface ProgressNotice {
+  progress: number;
+  total: number;
+  message: string;
+}
+
+const RANGES: Record<Stage, [number, number]> = {
+  preparing: [0, 2],
+  encoding: [2, 5],
+  transcribing: [5, 90],
+  uploading: [5, 40],
+  submitting: [40, 42],
+  queued: [42, 50],
+  running: [50, 90],
+  fetching: [90, 95],
+  saving: [95, 99],
+  done: [100, 100],
+};
+
+export class ProgressReporter {
+  private last = -1;
+  private current: ProgressEvent | undefined;
+  private stageStarted = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly send: (notice: ProgressNotice) => void,
+    private readonly intervalMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  update(event: ProgressEvent): void {
+    if (event.stage !== this.current?.stage) this.stageStarted = this.now();
+    this.current = event;
+    this.emit();
+    this.schedule();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.emit();
+      this.schedule();
+    }, this.intervalMs);
+    this.timer.unref?.();
+  }
+
+  private emit(): void {
+    const e = this.current;
+    if (!e) return;
+    const [lo, hi] = RANGES[e.stage];
+    let value = lo + (hi - lo) * Math.min(1, Math.max(0, e.fraction ?? 0));
+    // Strictly increasing: nudge forward a little, never reaching 100 before the work is done.
+    if (value <= this.last) value = Math.min(this.last + 0.01, e.stage === 'done' ? 100 : 99.99);
+    if (value <= this.last) return;
+    this.last = Math.round(value * 100) / 100;
+    this.send({ progress: this.last, total: 100, message: this.message(e) });
+  }
+
+  private message(e: ProgressEvent): string {
+    const elapsed = formatElapsed(this.now() - this.stageStarted);
+    const detail = e.detail ? ` (${e.detail})` : '';
+    switch (e.stage) {
+      case 'preparing':
+        return 'checking the audio';
+      case 'encoding':
+        return 'encoding the file';
+      case 'transcribing':
+        return `transcribing ${elapsed}`;
+      case 'uploading':
+        return `uploading ${Math.floor(100 * (e.fraction ?? 0))}%${detail}`;
+      case 'submitting':
+        return 'submitting the task';
+      case 'queued':
+        return `queued ${elapsed}`;
+      case 'running':
+        return `running ${elapsed}`;
+      case 'fetching':
+        return 'fetching result';
+      case 'saving':
+        return 'saving transcript';
+      case 'done':
+        return 'done';
+    }
+  }
+}
