@@ -219,9 +219,13 @@ async function mp3Duration(src: ByteSource): Promise<DurationEstimate | undefine
     const frames = head.readUInt32BE(vbriAt + 14);
     return { seconds: (frames * frame.samplesPerFrame) / frame.sampleRate, estimated: false };
   }
+  // No frame count: estimate from the bitrate. Encoders may write the first frame at a higher rate
+  // (LAME does, to fit its tag), so take the rate of the frame after it when there is one.
+  const second = parseMp3Frame(head, frame.offset + frame.length);
+  const bitrate = second?.bitrate ?? frame.bitrate;
   const tail = await src.read(Math.max(0, src.size - 128), 128);
   const audioBytes = src.size - (start + frame.offset) - (tail.toString('latin1', 0, 3) === 'TAG' ? 128 : 0);
-  return { seconds: (audioBytes * 8) / frame.bitrate, estimated: true };
+  return { seconds: (audioBytes * 8) / bitrate, estimated: true };
 }
 
 async function mp4Duration(src: ByteSource): Promise<number | undefined> {

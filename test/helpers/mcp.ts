@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+export const SERVER_ENTRY = join(import.meta.dirname, '..', '..', 'dist', 'index.js');
+
+export interface Session {
+  client: Client;
+  stderr: () => string;
+  close: () => Promise<void>;
+  pid: number | null;
+}
+
+/** Spawns the built server over stdio, as an MCP client would, with exactly this environment. */
+export async function connect(env: Record<string, string>): Promise<Session> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [SERVER_ENTRY],
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stderr: 'pipe',
+  });
+  let err = '';
+  transport.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const client = new Client({ name: 'qwen-asr-mcp-tests', version: '1.0.0' });
+  await client.connect(transport);
+  return {
+    client,
+    stderr: () => err,
+    pid: transport.pid,
+    close: async () => {
+      await client.close();
+    },
+  };
+}
+
+export type ToolResult = {
+  content: Array<{ type: string; text?: string; uri?: string; mimeType?: string }>;
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+};
