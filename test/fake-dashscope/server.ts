@@ -241,10 +241,10 @@ export class FakeDashScope {
         res.socket?.destroy();
         return true;
       case 'truncate': {
+        // A complete HTTP answer whose JSON stops half-way (what a broken proxy or gateway produces).
         const text = '{"request_id":"trunc","output":{"task_id":"abc","task_sta';
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(text.length + 40) });
-        res.write(text);
-        setTimeout(() => res.socket?.destroy(), 5);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(text.length) });
+        res.end(text);
         return true;
       }
       case 'html':
@@ -444,7 +444,7 @@ export class FakeDashScope {
 
   private query(req: IncomingMessage, res: ServerResponse, url: URL): void {
     if (!this.authorized(req)) return nativeError(res, 401, 'InvalidApiKey', 'Invalid API-key provided.');
-    const id = decodeURIComponent(url.pathname.split('/')[3] ?? '');
+    const id = decodeURIComponent(url.pathname.split('/')[4] ?? '');
     const task = this.tasks.get(id);
     if (!task) return sendJson(res, 200, { request_id: rid(), output: { task_id: id, task_status: 'UNKNOWN' } });
     this.advance(task);
@@ -472,7 +472,7 @@ export class FakeDashScope {
 
   private cancel(req: IncomingMessage, res: ServerResponse, url: URL): void {
     if (!this.authorized(req)) return nativeError(res, 401, 'InvalidApiKey', 'Invalid API-key provided.');
-    const task = this.tasks.get(decodeURIComponent(url.pathname.split('/')[3] ?? ''));
+    const task = this.tasks.get(decodeURIComponent(url.pathname.split('/')[4] ?? ''));
     if (task) this.advance(task);
     if (!task || task.status !== 'PENDING') {
       return nativeError(res, 400, 'UnsupportedOperation', 'Only PENDING tasks can be canceled.');
