@@ -327,7 +327,14 @@ export class AsrProvider {
     ctx: CallContext,
   ): Promise<TranscriptionResult> {
     const mapped = mapFiletransOptions(req, model);
-    const job = await this.startJob(model, source, mapped.options, [...warnings, ...mapped.warnings], req);
+    const job = await this.startJob(
+      model,
+      source,
+      mapped.options,
+      [...warnings, ...mapped.warnings],
+      req,
+      ctx,
+    );
     const deadline = Date.now() + this.budgetMs(req.wait_seconds);
     return this.follow(job, { deadline, wait: req.wait !== false, ctx });
   }
@@ -338,6 +345,7 @@ export class AsrProvider {
     params: FiletransParameters,
     warnings: string[],
     req: TranscribeRequest,
+    ctx: CallContext,
   ): Promise<Job> {
     const localId = `local-${randomUUID()}`;
     const job: Job = {
@@ -352,6 +360,7 @@ export class AsrProvider {
       uploadTotal: source.kind === 'file' ? source.size : 0,
       submitted: Promise.resolve(''),
       controller: new AbortController(),
+      listener: ctx.onProgress,
     };
     const now = new Date().toISOString();
     const record: TaskRecord = {

@@ -47,14 +47,14 @@ export function registerDefinedTool<Shape extends z.ZodRawShape>(
       const reporter =
         token === undefined
           ? undefined
-          : new ProgressReporter((notice) => {
-              extra
-                .sendNotification({
+          : new ProgressReporter(
+              (notice) =>
+                extra.sendNotification({
                   method: 'notifications/progress',
                   params: { progressToken: token, ...notice },
-                })
-                .catch(() => {});
-            }, deps.config.progressIntervalS * 1000);
+                }),
+              deps.config.progressIntervalS * 1000,
+            );
       try {
         const result = await def.run(
           args,
@@ -62,8 +62,10 @@ export function registerDefinedTool<Shape extends z.ZodRawShape>(
           deps,
         );
         if (result.status === 'SUCCEEDED') reporter?.update({ stage: 'done' });
+        await reporter?.settle();
         return toToolPayload(result, deps.config.maxTextChars) satisfies ToolPayload;
       } catch (err) {
+        await reporter?.settle();
         return errorResult(err, def.name, deps);
       } finally {
         reporter?.stop();

@@ -30,9 +30,10 @@ export class ProgressReporter {
   private current: ProgressEvent | undefined;
   private stageStarted = 0;
   private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly send: (notice: ProgressNotice) => void,
+    private readonly send: (notice: ProgressNotice) => Promise<unknown> | undefined,
     private readonly intervalMs: number,
     private readonly now: () => number = Date.now,
   ) {}
@@ -47,6 +48,14 @@ export class ProgressReporter {
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * Resolves once every notification sent so far has been handed to the transport, so none can
+   * arrive after the response (clients drop progress for requests that have finished).
+   */
+  async settle(): Promise<void> {
+    await this.inFlight.catch(() => {});
   }
 
   private schedule(): void {
@@ -67,7 +76,8 @@ export class ProgressReporter {
     if (value <= this.last) value = Math.min(this.last + 0.01, e.stage === 'done' ? 100 : 99.99);
     if (value <= this.last) return;
     this.last = Math.round(value * 100) / 100;
-    this.send({ progress: this.last, total: 100, message: this.message(e) });
+    const sent = this.send({ progress: this.last, total: 100, message: this.message(e) });
+    if (sent) this.inFlight = Promise.all([this.inFlight, sent.catch(() => {})]);
   }
 
   private message(e: ProgressEvent): string {

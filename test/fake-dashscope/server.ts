@@ -12,7 +12,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { sniff } from '../../src/audio/sniff.js';
 
 export const FAKE_API_KEY = 'sk-fake0000test1111key2222abcd';
-export const DEFAULT_TEXT = 'Welcome to Alibaba Cloud. This is a short test recording for speech recognition.';
+export const DEFAULT_TEXT =
+  'Welcome to Alibaba Cloud. This is a short test recording for speech recognition.';
 
 export type Route =
   | 'compatible'
@@ -132,7 +133,8 @@ export class FakeDashScope {
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err) => {
-        if (!res.headersSent) sendJson(res, 500, { code: 'InternalError', message: String(err), request_id: rid() });
+        if (!res.headersSent)
+          sendJson(res, 500, { code: 'InternalError', message: String(err), request_id: rid() });
       });
     });
     this.server.on('connection', (s) => {
@@ -227,7 +229,11 @@ export class FakeDashScope {
       case 'media':
         return this.serveMedia(res, url);
       default:
-        return sendJson(res, 404, { code: 'NotFound', message: `No route ${req.method} ${url.pathname}`, request_id: rid() });
+        return sendJson(res, 404, {
+          code: 'NotFound',
+          message: `No route ${req.method} ${url.pathname}`,
+          request_id: rid(),
+        });
     }
   }
 
@@ -235,7 +241,12 @@ export class FakeDashScope {
   private async applyFault(fault: Fault, _req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     switch (fault.kind) {
       case 'status':
-        sendJson(res, fault.status, fault.body ?? { code: 'InternalError', message: 'injected', request_id: rid() }, fault.headers);
+        sendJson(
+          res,
+          fault.status,
+          fault.body ?? { code: 'InternalError', message: 'injected', request_id: rid() },
+          fault.headers,
+        );
         return true;
       case 'reset':
         res.socket?.destroy();
@@ -271,30 +282,52 @@ export class FakeDashScope {
   }
 
   private compatible(req: IncomingMessage, res: ServerResponse, body: unknown): void {
-    if (!this.authorized(req)) return compatError(res, 401, 'invalid_api_key', 'Incorrect API key provided. ');
+    if (!this.authorized(req))
+      return compatError(res, 401, 'invalid_api_key', 'Incorrect API key provided. ');
     const b = body as Record<string, unknown> | undefined;
-    if (!b || typeof b !== 'object') return compatError(res, 400, 'invalid_request_error', 'Request body is not JSON.');
+    if (!b || typeof b !== 'object')
+      return compatError(res, 400, 'invalid_request_error', 'Request body is not JSON.');
     const extra = Object.keys(b).filter((k) => !COMPAT_KEYS.has(k));
-    if (extra.length) return compatError(res, 400, 'invalid_request_error', `Unrecognized request argument: ${extra.join(', ')}`);
+    if (extra.length)
+      return compatError(
+        res,
+        400,
+        'invalid_request_error',
+        `Unrecognized request argument: ${extra.join(', ')}`,
+      );
     const model = String(b.model ?? '');
     if (/^qwen-audio-asr/.test(model)) {
-      return compatError(res, 404, 'model_not_supported', 'Unsupported model `qwen-audio-asr` for OpenAI compatibility mode');
+      return compatError(
+        res,
+        404,
+        'model_not_supported',
+        'Unsupported model `qwen-audio-asr` for OpenAI compatibility mode',
+      );
     }
     if (!/^qwen3-asr-flash(-\d{4}-\d{2}-\d{2})?(-us)?$/.test(model)) {
       return compatError(res, 400, 'invalid_request_error', 'Model not exist.');
     }
     const asr = (b.asr_options ?? {}) as Record<string, unknown>;
     const badAsr = Object.keys(asr).filter((k) => !ASR_OPTION_KEYS.has(k));
-    if (badAsr.length) return compatError(res, 400, 'invalid_request_error', `Unknown asr_options: ${badAsr.join(', ')}`);
+    if (badAsr.length)
+      return compatError(res, 400, 'invalid_request_error', `Unknown asr_options: ${badAsr.join(', ')}`);
     const messages = Array.isArray(b.messages) ? (b.messages as Record<string, unknown>[]) : [];
     const users = messages.filter((m) => m.role === 'user');
     const systemAt = messages.findIndex((m) => m.role === 'system');
-    if (users.length !== 1 || (systemAt > 0) || messages.length > 2) {
-      return compatError(res, 400, 'invalid_request_error', 'Exactly one user message is required; a system message must come first.');
+    if (users.length !== 1 || systemAt > 0 || messages.length > 2) {
+      return compatError(
+        res,
+        400,
+        'invalid_request_error',
+        'Exactly one user message is required; a system message must come first.',
+      );
     }
-    const part = (users[0]!.content as Record<string, unknown>[] | undefined)?.find((c) => c.type === 'input_audio');
+    const part = (users[0]!.content as Record<string, unknown>[] | undefined)?.find(
+      (c) => c.type === 'input_audio',
+    );
     const data = (part?.input_audio as { data?: unknown } | undefined)?.data;
-    if (typeof data !== 'string') return compatError(res, 400, 'invalid_request_error', 'input_audio.data is required.');
+    if (typeof data !== 'string')
+      return compatError(res, 400, 'invalid_request_error', 'input_audio.data is required.');
     const audio = this.inspectSyncAudio(data, 300);
     if ('error' in audio) return compatError(res, 400, 'invalid_request_error', audio.error);
     sendJson(res, 200, {
@@ -303,7 +336,9 @@ export class FakeDashScope {
           finish_reason: 'stop',
           index: 0,
           message: {
-            annotations: [{ type: 'audio_info', language: (asr.language as string) ?? 'en', emotion: 'neutral' }],
+            annotations: [
+              { type: 'audio_info', language: (asr.language as string) ?? 'en', emotion: 'neutral' },
+            ],
             content: audio.text,
             role: 'assistant',
           },
@@ -335,9 +370,14 @@ export class FakeDashScope {
     if (isAudio && (b?.parameters as Record<string, unknown> | undefined)?.asr_options) {
       return nativeError(res, 400, 'InvalidParameter', 'qwen-audio-asr does not support asr_options');
     }
-    const messages = ((b?.input as Record<string, unknown> | undefined)?.messages ?? []) as Record<string, unknown>[];
+    const messages = ((b?.input as Record<string, unknown> | undefined)?.messages ?? []) as Record<
+      string,
+      unknown
+    >[];
     const user = messages.find((m) => m.role === 'user');
-    const audioRef = (user?.content as Record<string, unknown>[] | undefined)?.find((c) => 'audio' in c)?.audio;
+    const audioRef = (user?.content as Record<string, unknown>[] | undefined)?.find(
+      (c) => 'audio' in c,
+    )?.audio;
     if (typeof audioRef !== 'string') return nativeError(res, 400, 'InvalidParameter', 'audio is required');
     const audio = this.inspectSyncAudio(audioRef, isAudio ? 180 : 300);
     if ('error' in audio) return nativeError(res, 400, 'InvalidParameter', audio.error);
@@ -360,22 +400,30 @@ export class FakeDashScope {
   }
 
   /** What the service would find at a sync audio reference: data URI or URL. */
-  private inspectSyncAudio(ref: string, maxSeconds: number): { text: string; durationS: number } | { error: string } {
+  private inspectSyncAudio(
+    ref: string,
+    maxSeconds: number,
+  ): { text: string; durationS: number } | { error: string } {
     if (ref.startsWith('data:')) {
       if (ref.length > SYNC_LIMIT_BYTES) {
-        return { error: `The audio file size exceeds the limit: the data URI must be at most ${SYNC_LIMIT_BYTES} bytes.` };
+        return {
+          error: `The audio file size exceeds the limit: the data URI must be at most ${SYNC_LIMIT_BYTES} bytes.`,
+        };
       }
       const comma = ref.indexOf(',');
       if (!/^data:[\w./+-]+;base64,/.test(ref.slice(0, comma + 1))) return { error: 'Invalid data URI.' };
       const bytes = Buffer.from(ref.slice(comma + 1), 'base64');
       const durationS = headerDurationSync(bytes) ?? 5.7;
-      if (durationS > maxSeconds) return { error: `The audio duration exceeds the limit of ${maxSeconds / 60} minutes.` };
+      if (durationS > maxSeconds)
+        return { error: `The audio duration exceeds the limit of ${maxSeconds / 60} minutes.` };
       return { text: DEFAULT_TEXT, durationS };
     }
-    if (ref.startsWith('file://') || ref.startsWith('oss://')) return { error: 'url error, please check url！' };
+    if (ref.startsWith('file://') || ref.startsWith('oss://'))
+      return { error: 'url error, please check url！' };
     const media = this.mediaFor(ref);
     if (!media || media.forbidden) return { error: 'url error, please check url！' };
-    if (media.durationS > maxSeconds) return { error: `The audio duration exceeds the limit of ${maxSeconds / 60} minutes.` };
+    if (media.durationS > maxSeconds)
+      return { error: `The audio duration exceeds the limit of ${maxSeconds / 60} minutes.` };
     return { text: media.text ?? DEFAULT_TEXT, durationS: media.durationS };
   }
 
@@ -395,12 +443,19 @@ export class FakeDashScope {
       return nativeError(res, 400, 'InvalidParameter', 'Model not exist.');
     }
     const fileUrl = (b?.input as Record<string, unknown> | undefined)?.file_url;
-    if (typeof fileUrl !== 'string') return nativeError(res, 400, 'InvalidParameter', 'input.file_url is required');
+    if (typeof fileUrl !== 'string')
+      return nativeError(res, 400, 'InvalidParameter', 'input.file_url is required');
     const params = (b?.parameters ?? {}) as Record<string, unknown>;
     const extra = Object.keys(params).filter((k) => !FILETRANS_PARAM_KEYS.has(k));
-    if (extra.length) return nativeError(res, 400, 'InvalidParameter', `Unknown parameters: ${extra.join(', ')}`);
+    if (extra.length)
+      return nativeError(res, 400, 'InvalidParameter', `Unknown parameters: ${extra.join(', ')}`);
     if (fileUrl.startsWith('oss://') && req.headers['x-dashscope-ossresourceresolve'] !== 'enable') {
-      return nativeError(res, 400, 'InvalidParameter', 'The provided URL does not appear to be valid. Ensure it is correctly formatted.');
+      return nativeError(
+        res,
+        400,
+        'InvalidParameter',
+        'The provided URL does not appear to be valid. Ensure it is correctly formatted.',
+      );
     }
     const task: Task = {
       id: randomUUID(),
@@ -446,7 +501,8 @@ export class FakeDashScope {
     if (!this.authorized(req)) return nativeError(res, 401, 'InvalidApiKey', 'Invalid API-key provided.');
     const id = decodeURIComponent(url.pathname.split('/')[4] ?? '');
     const task = this.tasks.get(id);
-    if (!task) return sendJson(res, 200, { request_id: rid(), output: { task_id: id, task_status: 'UNKNOWN' } });
+    if (!task)
+      return sendJson(res, 200, { request_id: rid(), output: { task_id: id, task_status: 'UNKNOWN' } });
     this.advance(task);
     const output: Record<string, unknown> = {
       task_id: task.id,
@@ -455,11 +511,14 @@ export class FakeDashScope {
       scheduled_time: stamp(task.submittedAt + this.options.queueMs),
     };
     const body: Record<string, unknown> = { request_id: rid(), output };
-    if (task.status === 'RUNNING' || task.status === 'PENDING') output.task_metrics = { TOTAL: 1, SUCCEEDED: 0, FAILED: 0 };
+    if (task.status === 'RUNNING' || task.status === 'PENDING')
+      output.task_metrics = { TOTAL: 1, SUCCEEDED: 0, FAILED: 0 };
     if (task.status === 'SUCCEEDED') {
       output.end_time = stamp(task.finishedAt!);
       const expires = Date.now() + this.options.resultTtlMs;
-      output.result = { transcription_url: `${this.url}/results/${task.id}.json?Expires=${expires}&Signature=fake%2Bsig` };
+      output.result = {
+        transcription_url: `${this.url}/results/${task.id}.json?Expires=${expires}&Signature=fake%2Bsig`,
+      };
       body.usage = { seconds: Math.max(1, Math.round(task.durationS)) };
     }
     if (task.status === 'FAILED') {
@@ -474,7 +533,7 @@ export class FakeDashScope {
     if (!this.authorized(req)) return nativeError(res, 401, 'InvalidApiKey', 'Invalid API-key provided.');
     const task = this.tasks.get(decodeURIComponent(url.pathname.split('/')[4] ?? ''));
     if (task) this.advance(task);
-    if (!task || task.status !== 'PENDING') {
+    if (task?.status !== 'PENDING') {
       return nativeError(res, 400, 'UnsupportedOperation', 'Only PENDING tasks can be canceled.');
     }
     task.status = 'CANCELED';
@@ -485,7 +544,8 @@ export class FakeDashScope {
     const id = url.pathname.slice('/results/'.length).replace(/\.json$/, '');
     const expires = Number(url.searchParams.get('Expires'));
     const task = this.tasks.get(id);
-    if (!task || task.status !== 'SUCCEEDED') return ossError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+    if (task?.status !== 'SUCCEEDED')
+      return ossError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
     if (!url.searchParams.get('Signature') || !(expires > Date.now())) {
       return ossError(res, 403, 'AccessDenied', 'Request has expired.');
     }
@@ -521,7 +581,11 @@ export class FakeDashScope {
    * Multipart parsing, streamed: fields before `file` are read from the first bytes; the file itself
    * is counted and, beyond `keepUploadBytes`, dropped, so a 1 GB upload costs the fake no memory.
    */
-  private async handleUpload(req: IncomingMessage, res: ServerResponse, record: RecordedRequest): Promise<void> {
+  private async handleUpload(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RecordedRequest,
+  ): Promise<void> {
     const fault = this.faults.get('upload')?.shift();
     const boundary = /boundary=(.+)$/.exec(String(req.headers['content-type'] ?? ''))?.[1];
     let head = Buffer.alloc(0);
@@ -563,20 +627,34 @@ export class FakeDashScope {
       res.end(`<?xml version="1.0"?><Error><Code>InternalError</Code><Message>injected</Message></Error>`);
       return;
     }
-    if (req.headers.authorization) return ossError(res, 400, 'InvalidArgument', 'Authorization header is not allowed with a POST policy.');
-    if (!boundary || fileStart < 0) return ossError(res, 400, 'InvalidArgument', 'No file field found in the multipart body.');
+    if (req.headers.authorization)
+      return ossError(res, 400, 'InvalidArgument', 'Authorization header is not allowed with a POST policy.');
+    if (!boundary || fileStart < 0)
+      return ossError(res, 400, 'InvalidArgument', 'No file field found in the multipart body.');
     const closing = `\r\n--${boundary}--\r\n`;
     if (!tail.toString('latin1').endsWith(closing)) {
       return ossError(res, 400, 'InvalidArgument', 'The file field must be the last field of the form.');
     }
     const issued = this.policies.get(fields.policy ?? '');
-    if (!issued || fields.OSSAccessKeyId !== 'LTAI-fake-oss-id' || fields.Signature !== `sig-${(fields.policy ?? '').slice(0, 8)}`) {
-      return ossError(res, 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match.');
+    if (
+      !issued ||
+      fields.OSSAccessKeyId !== 'LTAI-fake-oss-id' ||
+      fields.Signature !== `sig-${(fields.policy ?? '').slice(0, 8)}`
+    ) {
+      return ossError(
+        res,
+        403,
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match.',
+      );
     }
-    if (Date.now() > issued.expiresAt) return ossError(res, 403, 'AccessDenied', 'Invalid according to Policy: Policy expired.');
+    if (Date.now() > issued.expiresAt)
+      return ossError(res, 403, 'AccessDenied', 'Invalid according to Policy: Policy expired.');
     const key = fields.key ?? '';
-    if (!key.startsWith(`${issued.uploadDir}/`)) return ossError(res, 403, 'AccessDenied', 'Invalid according to Policy: key.');
-    if (this.uploads.has(key)) return ossError(res, 409, 'FileAlreadyExists', 'The object you specified already exists.');
+    if (!key.startsWith(`${issued.uploadDir}/`))
+      return ossError(res, 403, 'AccessDenied', 'Invalid according to Policy: key.');
+    if (this.uploads.has(key))
+      return ossError(res, 409, 'FileAlreadyExists', 'The object you specified already exists.');
     const size = total - fileStart - closing.length;
     if (size > this.options.maxUploadMb * 1024 * 1024) {
       return ossError(res, 400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.');
@@ -590,7 +668,8 @@ export class FakeDashScope {
   private serveMedia(res: ServerResponse, url: URL): void {
     const media = this.media.get(decodeURIComponent(url.pathname.slice('/media/'.length)));
     if (!media) return ossError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
-    if (media.forbidden) return ossError(res, 403, 'AccessDenied', 'You have no right to access this object.');
+    if (media.forbidden)
+      return ossError(res, 403, 'AccessDenied', 'You have no right to access this object.');
     res.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': '0' });
     res.end();
   }
@@ -598,7 +677,8 @@ export class FakeDashScope {
 
 function routeOf(method: string, path: string): Route | undefined {
   if (method === 'POST' && path === '/compatible-mode/v1/chat/completions') return 'compatible';
-  if (method === 'POST' && path === '/api/v1/services/aigc/multimodal-generation/generation') return 'native-sync';
+  if (method === 'POST' && path === '/api/v1/services/aigc/multimodal-generation/generation')
+    return 'native-sync';
   if (method === 'POST' && path === '/api/v1/services/audio/asr/transcription') return 'submit';
   if (method === 'POST' && /^\/api\/v1\/tasks\/[^/]+\/cancel$/.test(path)) return 'cancel';
   if ((method === 'GET' || method === 'POST') && /^\/api\/v1\/tasks\/[^/]+$/.test(path)) return 'task';
@@ -609,7 +689,10 @@ function routeOf(method: string, path: string): Route | undefined {
   return undefined;
 }
 
-function parseFieldsUntilFile(head: Buffer, boundary: string): { fields: Record<string, string>; fileStart: number } | undefined {
+function parseFieldsUntilFile(
+  head: Buffer,
+  boundary: string,
+): { fields: Record<string, string>; fileStart: number } | undefined {
   const text = head.toString('latin1');
   const fields: Record<string, string> = {};
   const delimiter = `--${boundary}\r\n`;
@@ -690,10 +773,19 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.destroyed) return;
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -709,7 +801,9 @@ function compatError(res: ServerResponse, status: number, code: string, message:
 function ossError(res: ServerResponse, status: number, code: string, message: string): void {
   if (res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/xml' });
-  res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${rid()}</RequestId></Error>`);
+  res.end(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${rid()}</RequestId></Error>`,
+  );
 }
 
 function rid(): string {

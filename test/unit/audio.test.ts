@@ -83,7 +83,11 @@ describe('resolveAudio', () => {
 
   it('passes URLs through and names them', async () => {
     const src = await resolveAudio('https://example.test/a/b/talk.mp3?sig=1', opts);
-    expect(src).toMatchObject({ kind: 'url', url: 'https://example.test/a/b/talk.mp3?sig=1', name: 'talk.mp3' });
+    expect(src).toMatchObject({
+      kind: 'url',
+      url: 'https://example.test/a/b/talk.mp3?sig=1',
+      name: 'talk.mp3',
+    });
   });
 
   it('reads a local file: ~, relative and file:// paths', async () => {

@@ -20,7 +20,9 @@ describe('loadConfig', () => {
 
   it('maps region names and aliases, with the SDK variable as a fallback', () => {
     for (const name of ['ap-southeast-1', 'intl', 'singapore', 'INTL']) {
-      expect(load({ DASHSCOPE_REGION: name }).nativeBaseUrl).toBe('https://dashscope-intl.aliyuncs.com/api/v1');
+      expect(load({ DASHSCOPE_REGION: name }).nativeBaseUrl).toBe(
+        'https://dashscope-intl.aliyuncs.com/api/v1',
+      );
     }
     expect(load({ DASHSCOPE_API_REGION: 'intl' }).region).toBe('ap-southeast-1');
     const us = load({ DASHSCOPE_REGION: 'us-east-1' });
@@ -32,7 +34,10 @@ describe('loadConfig', () => {
     const c = load({ DASHSCOPE_HTTP_BASE_URL: 'http://127.0.0.1:9/api/v1/' });
     expect(c.nativeBaseUrl).toBe('http://127.0.0.1:9/api/v1');
     expect(c.compatibleBaseUrl).toBe('http://127.0.0.1:9/compatible-mode/v1');
-    const both = load({ DASHSCOPE_HTTP_BASE_URL: 'http://a/api/v1', DASHSCOPE_COMPATIBLE_BASE_URL: 'http://b/c' });
+    const both = load({
+      DASHSCOPE_HTTP_BASE_URL: 'http://a/api/v1',
+      DASHSCOPE_COMPATIBLE_BASE_URL: 'http://b/c',
+    });
     expect(both.compatibleBaseUrl).toBe('http://b/c');
   });
 
@@ -47,7 +52,10 @@ describe('loadConfig', () => {
 describe('resolveApiKey', () => {
   it('takes DASHSCOPE_API_KEY first', () => {
     const home = tempDir();
-    expect(resolveApiKey({ env: { DASHSCOPE_API_KEY: ' sk-env ' }, home })).toEqual({ key: 'sk-env', source: 'DASHSCOPE_API_KEY' });
+    expect(resolveApiKey({ env: { DASHSCOPE_API_KEY: ' sk-env ' }, home })).toEqual({
+      key: 'sk-env',
+      source: 'DASHSCOPE_API_KEY',
+    });
   });
 
   it('then the key file (named, or ~/.dashscope/api_key)', () => {
@@ -56,8 +64,12 @@ describe('resolveApiKey', () => {
     writeFileSync(join(home, '.dashscope', 'api_key'), 'sk-default-file\n');
     writeFileSync(join(home, 'other'), 'sk-named-file\n');
     expect(resolveApiKey({ env: {}, home }).key).toBe('sk-default-file');
-    expect(resolveApiKey({ env: { DASHSCOPE_API_KEY_FILE_PATH: '~/other' }, home }).key).toBe('sk-named-file');
-    expect(() => resolveApiKey({ env: { DASHSCOPE_API_KEY_FILE_PATH: '~/missing' }, home })).toThrow(/does not exist/);
+    expect(resolveApiKey({ env: { DASHSCOPE_API_KEY_FILE_PATH: '~/other' }, home }).key).toBe(
+      'sk-named-file',
+    );
+    expect(() => resolveApiKey({ env: { DASHSCOPE_API_KEY_FILE_PATH: '~/missing' }, home })).toThrow(
+      /does not exist/,
+    );
   });
 
   it('then ~/.alibabacloud/credentials, by profile', () => {

@@ -61,13 +61,26 @@ describe('HTTP client against the fake', () => {
 
   it('honours Retry-After on 429 and then succeeds', async () => {
     fake.requests.length = 0;
-    fake.inject('compatible', { kind: 'status', status: 429, headers: { 'retry-after': '0' }, body: { error: { code: 'limit_requests', message: 'slow down' } } }, 2);
+    fake.inject(
+      'compatible',
+      {
+        kind: 'status',
+        status: 429,
+        headers: { 'retry-after': '0' },
+        body: { error: { code: 'limit_requests', message: 'slow down' } },
+      },
+      2,
+    );
     await sync();
     expect(fake.count('compatible')).toBe(3);
   });
 
   it('gives up on a 429 storm with a throttling error', async () => {
-    fake.inject('compatible', { kind: 'status', status: 429, body: { code: 'Throttling', message: 'Requests rate limit exceeded' } }, 4);
+    fake.inject(
+      'compatible',
+      { kind: 'status', status: 429, body: { code: 'Throttling', message: 'Requests rate limit exceeded' } },
+      4,
+    );
     const err = await sync().catch((e) => e);
     expect(err).toBeInstanceOf(RateLimitError);
     expect(err.describe()).toMatch(/HTTP 429, code Throttling/);
@@ -75,14 +88,23 @@ describe('HTTP client against the fake', () => {
 
   it('does not wait out a Retry-After longer than its cap', async () => {
     fake.requests.length = 0;
-    fake.inject('compatible', { kind: 'status', status: 429, headers: { 'retry-after': '3600' }, body: { code: 'Throttling' } });
+    fake.inject('compatible', {
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': '3600' },
+      body: { code: 'Throttling' },
+    });
     await expect(sync()).rejects.toBeInstanceOf(RateLimitError);
     expect(fake.count('compatible')).toBe(1);
   });
 
   it('retries 5xx and resets for safe requests', async () => {
     fake.requests.length = 0;
-    fake.inject('compatible', { kind: 'status', status: 503, body: { code: 'ModelUnavailable', message: 'busy' } });
+    fake.inject('compatible', {
+      kind: 'status',
+      status: 503,
+      body: { code: 'ModelUnavailable', message: 'busy' },
+    });
     fake.inject('compatible', { kind: 'reset' });
     await sync();
     expect(fake.count('compatible')).toBe(3);
@@ -98,7 +120,12 @@ describe('HTTP client against the fake', () => {
     await expect(api.submit(body, { ossResolve: false })).rejects.toBeInstanceOf(ConnectionError);
     expect(fake.count('submit')).toBe(2);
     // 429 means "not accepted": safe to send again.
-    fake.inject('submit', { kind: 'status', status: 429, headers: { 'retry-after': '0' }, body: { code: 'Throttling' } });
+    fake.inject('submit', {
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': '0' },
+      body: { code: 'Throttling' },
+    });
     const ok = await api.submit(body, { ossResolve: false });
     expect(ok.parsed.status).toBe('PENDING');
     expect(fake.count('submit')).toBe(4);
@@ -138,13 +165,29 @@ describe('HTTP client against the fake', () => {
   });
 
   it('maps 403, 404, 400 and Arrearage to their own errors', async () => {
-    fake.inject('compatible', { kind: 'status', status: 403, body: { code: 'AllocationQuota.FreeTierOnly', message: 'free tier' } });
+    fake.inject('compatible', {
+      kind: 'status',
+      status: 403,
+      body: { code: 'AllocationQuota.FreeTierOnly', message: 'free tier' },
+    });
     expect((await sync().catch((e) => e)).describe()).toMatch(/free tier only/);
-    fake.inject('compatible', { kind: 'status', status: 400, body: { code: 'Arrearage', message: 'overdue' } });
+    fake.inject('compatible', {
+      kind: 'status',
+      status: 400,
+      body: { code: 'Arrearage', message: 'overdue' },
+    });
     await expect(sync()).rejects.toBeInstanceOf(PermissionDeniedError);
-    fake.inject('compatible', { kind: 'status', status: 404, body: { error: { code: 'model_not_supported', message: 'nope' } } });
+    fake.inject('compatible', {
+      kind: 'status',
+      status: 404,
+      body: { error: { code: 'model_not_supported', message: 'nope' } },
+    });
     await expect(sync()).rejects.toBeInstanceOf(NotFoundError);
-    fake.inject('compatible', { kind: 'status', status: 400, body: { code: 'DataInspectionFailed', message: 'inspection' } });
+    fake.inject('compatible', {
+      kind: 'status',
+      status: 400,
+      body: { code: 'DataInspectionFailed', message: 'inspection' },
+    });
     const err = await sync().catch((e) => e);
     expect(err).toBeInstanceOf(BadRequestError);
     expect(err.describe()).toMatch(/content inspection/);

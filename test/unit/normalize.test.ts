@@ -35,7 +35,11 @@ describe('response parsing', () => {
 
   it('reads the native answer with content parts', () => {
     const parsed = parseNativeSyncResponse({
-      output: { choices: [{ message: { annotations: [{ language: 'zh', emotion: 'happy' }], content: [{ text: '你好' }] } }] },
+      output: {
+        choices: [
+          { message: { annotations: [{ language: 'zh', emotion: 'happy' }], content: [{ text: '你好' }] } },
+        ],
+      },
       usage: { seconds: 2 },
       request_id: 'r',
     });
@@ -46,7 +50,9 @@ describe('response parsing', () => {
     expect(() => parseCompatibleResponse({ id: 'x' })).toThrow(MalformedResponseError);
     expect(() => parseCompatibleResponse({ choices: [{}] })).toThrow(/choices\[0\]\.message/);
     expect(() => parseTaskResponse({ output: {} })).toThrow(/task_id/);
-    expect(() => parseTaskResponse({ output: { task_id: 't', task_status: 'SUCCEEDED' } })).toThrow(/transcription_url/);
+    expect(() => parseTaskResponse({ output: { task_id: 't', task_status: 'SUCCEEDED' } })).toThrow(
+      /transcription_url/,
+    );
     expect(() => parseTranscriptionJson({})).toThrow(/transcripts/);
     expect(() => parsePolicy({ data: { policy: 'p' } })).toThrow(/signature/);
   });
@@ -56,7 +62,12 @@ describe('response parsing', () => {
     expect(parseTaskResponse({ output: { task_id: 't', task_status: 'SUSPENDED' } }).status).toBe('PENDING');
     const failed = parseTaskResponse({
       request_id: 'r1',
-      output: { task_id: 't', task_status: 'FAILED', code: 'FILE_403_FORBIDDEN', message: 'FILE_403_FORBIDDEN' },
+      output: {
+        task_id: 't',
+        task_status: 'FAILED',
+        code: 'FILE_403_FORBIDDEN',
+        message: 'FILE_403_FORBIDDEN',
+      },
     });
     expect(failed).toMatchObject({ status: 'FAILED', code: 'FILE_403_FORBIDDEN', requestId: 'r1' });
     const done = parseTaskResponse({

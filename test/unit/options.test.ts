@@ -22,7 +22,9 @@ describe('model table', () => {
   });
 
   it('names an unknown model and lists the supported ones', () => {
-    expect(() => resolveModel('whisper-1')).toThrow(/Unknown model "whisper-1"\. Nothing was sent\. Supported models: qwen3-asr-flash/);
+    expect(() => resolveModel('whisper-1')).toThrow(
+      /Unknown model "whisper-1"\. Nothing was sent\. Supported models: qwen3-asr-flash/,
+    );
   });
 
   it('knows which formats go where', () => {
@@ -40,7 +42,9 @@ describe('sync option mapping', () => {
     expect(warnings).toEqual([]);
     expect(compatibleBody(flash, options, 'https://a/b.mp3')).toEqual({
       model: 'qwen3-asr-flash',
-      messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'https://a/b.mp3' } }] }],
+      messages: [
+        { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'https://a/b.mp3' } }] },
+      ],
       stream: false,
       asr_options: { enable_itn: false, language: 'en' },
     });
@@ -54,18 +58,32 @@ describe('sync option mapping', () => {
 
   it('puts context first as a system message', () => {
     const { options } = mapSyncOptions({ audio: 'x', context: 'Qwen, DashScope', enable_itn: true }, flash);
-    const body = compatibleBody(flash, options, 'u') as { messages: { role: string }[]; asr_options: unknown };
-    expect(body.messages[0]).toEqual({ role: 'system', content: [{ type: 'text', text: 'Qwen, DashScope' }] });
+    const body = compatibleBody(flash, options, 'u') as {
+      messages: { role: string }[];
+      asr_options: unknown;
+    };
+    expect(body.messages[0]).toEqual({
+      role: 'system',
+      content: [{ type: 'text', text: 'Qwen, DashScope' }],
+    });
     expect(body.messages[1]?.role).toBe('user');
     expect(body.asr_options).toEqual({ enable_itn: true });
   });
 
   it('reports, never sends, what Qwen models do not take', () => {
     const { options, warnings } = mapSyncOptions(
-      { audio: 'x', vocabulary_id: 'v1', disfluency_removal_enabled: true, sample_rate: 8000, channel_id: [1] },
+      {
+        audio: 'x',
+        vocabulary_id: 'v1',
+        disfluency_removal_enabled: true,
+        sample_rate: 8000,
+        channel_id: [1],
+      },
       flash,
     );
-    expect(JSON.stringify(compatibleBody(flash, options, 'u'))).not.toMatch(/vocabulary|disfluency|sample_rate|channel/);
+    expect(JSON.stringify(compatibleBody(flash, options, 'u'))).not.toMatch(
+      /vocabulary|disfluency|sample_rate|channel/,
+    );
     expect(warnings).toHaveLength(4);
     expect(warnings[0]).toMatch(/vocabulary_id is not accepted by qwen3-asr-flash.*Use `context`/);
   });
@@ -77,7 +95,11 @@ describe('sync option mapping', () => {
       input: { messages: [{ role: 'user', content: [{ audio: 'u' }] }] },
     });
     expect(warnings[0]).toMatch(/takes no language option/);
-    const flashNative = nativeSyncBody(flash, mapSyncOptions({ audio: 'x', language_hints: ['ja'] }, flash).options, 'u');
+    const flashNative = nativeSyncBody(
+      flash,
+      mapSyncOptions({ audio: 'x', language_hints: ['ja'] }, flash).options,
+      'u',
+    );
     expect(flashNative.parameters).toEqual({ asr_options: { enable_itn: false, language: 'ja' } });
   });
 
@@ -91,7 +113,13 @@ describe('sync option mapping', () => {
 describe('filetrans option mapping', () => {
   it('maps language, words, channels; warns about context', () => {
     const { options, warnings } = mapFiletransOptions(
-      { audio: 'x', language_hints: ['en'], timestamp_granularities: ['sentence', 'word'], channel_id: [0, 1], context: 'c' },
+      {
+        audio: 'x',
+        language_hints: ['en'],
+        timestamp_granularities: ['sentence', 'word'],
+        channel_id: [0, 1],
+        context: 'c',
+      },
       filetrans,
     );
     expect(filetransBody(filetrans, 'https://a/b.mp3', options)).toEqual({

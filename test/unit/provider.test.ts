@@ -41,14 +41,28 @@ describe('sync transcription', () => {
   it('sends a local WAV as a data URI and saves .json and .txt', async () => {
     const { provider } = setup();
     fake.requests.length = 0;
-    const result = await provider.transcribe({ audio: fixture('speech-16k-mono.wav'), language_hints: ['en'] });
-    expect(result).toMatchObject({ status: 'SUCCEEDED', model: 'qwen3-asr-flash', task_id: null, language: 'en', duration_s: 5.729 });
+    const result = await provider.transcribe({
+      audio: fixture('speech-16k-mono.wav'),
+      language_hints: ['en'],
+    });
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      model: 'qwen3-asr-flash',
+      task_id: null,
+      language: 'en',
+      duration_s: 5.729,
+    });
     expect(result.text).toMatch(/^Welcome to Alibaba Cloud/);
     const sent = fake.requests[0]!.json as { messages: { content: { input_audio: { data: string } }[] }[] };
     const data = sent.messages[0]!.content[0]!.input_audio.data;
-    expect(data).toBe(`data:audio/wav;base64,${readFileSync(fixture('speech-16k-mono.wav')).toString('base64')}`);
+    expect(data).toBe(
+      `data:audio/wav;base64,${readFileSync(fixture('speech-16k-mono.wav')).toString('base64')}`,
+    );
     expect(readFileSync(result.files!.txt, 'utf8').trim()).toBe(result.text);
-    expect(JSON.parse(readFileSync(result.files!.json, 'utf8'))).toMatchObject({ text: result.text, transcript_id: result.transcript_id });
+    expect(JSON.parse(readFileSync(result.files!.json, 'utf8'))).toMatchObject({
+      text: result.text,
+      transcript_id: result.transcript_id,
+    });
     expect(result.files!.srt).toBeUndefined();
   });
 
@@ -63,7 +77,9 @@ describe('sync transcription', () => {
   it('refuses an explicit sync model for M4A and names the model that takes it; sends nothing', async () => {
     const { provider } = setup();
     fake.requests.length = 0;
-    const err = await provider.transcribe({ audio: fixture('speech.m4a'), model: 'qwen3-asr-flash' }).catch((e) => e);
+    const err = await provider
+      .transcribe({ audio: fixture('speech.m4a'), model: 'qwen3-asr-flash' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(InputError);
     expect(err.message).toMatch(/does not take M4A.*qwen3-asr-flash-filetrans/);
     expect(fake.requests).toHaveLength(0);
@@ -72,7 +88,9 @@ describe('sync transcription', () => {
   it('refuses an unknown model before anything is sent', async () => {
     const { provider } = setup();
     fake.requests.length = 0;
-    await expect(provider.transcribe({ audio: fixture('speech.mp3'), model: 'gpt-4o-transcribe' })).rejects.toThrow(/Unknown model/);
+    await expect(
+      provider.transcribe({ audio: fixture('speech.mp3'), model: 'gpt-4o-transcribe' }),
+    ).rejects.toThrow(/Unknown model/);
     expect(fake.requests).toHaveLength(0);
   });
 });
@@ -84,11 +102,15 @@ describe('routing to filetrans', () => {
     const result = await provider.transcribe({ audio: fixture('long-6min-cbr.mp3') });
     expect(result.model).toBe('qwen3-asr-flash-filetrans');
     expect(result.warnings.join(' ')).toMatch(/lasts 6 min 01 s, over the qwen3-asr-flash limit of 5 min/);
-    expect(fake.requests.map((r) => r.route)).toEqual(expect.arrayContaining(['policy', 'upload', 'submit', 'task', 'result']));
+    expect(fake.requests.map((r) => r.route)).toEqual(
+      expect.arrayContaining(['policy', 'upload', 'submit', 'task', 'result']),
+    );
     expect(fake.requests.find((r) => r.route === 'upload')!.headers.authorization).toBeUndefined();
     const submit = fake.requests.find((r) => r.route === 'submit')!;
     expect(submit.headers['x-dashscope-ossresourceresolve']).toBe('enable');
-    expect((submit.json as { input: { file_url: string } }).input.file_url).toMatch(/^oss:\/\/dashscope-instant\/.+\/[0-9a-f-]{36}-long-6min-cbr\.mp3$/);
+    expect((submit.json as { input: { file_url: string } }).input.file_url).toMatch(
+      /^oss:\/\/dashscope-instant\/.+\/[0-9a-f-]{36}-long-6min-cbr\.mp3$/,
+    );
     expect(result.sentences!.length).toBeGreaterThan(0);
     expect(readFileSync(result.files!.srt!, 'utf8')).toMatch(/^1\n00:00:00,000 --> /);
   });
@@ -107,7 +129,10 @@ describe('routing to filetrans', () => {
     const m4a = await provider.transcribe({ audio: fixture('speech.m4a') });
     expect(m4a.model).toBe('qwen3-asr-flash-filetrans');
     expect(m4a.warnings[0]).toMatch(/M4A files are taken only by qwen3-asr-flash-filetrans/);
-    const words = await provider.transcribe({ audio: fixture('speech.mp3'), timestamp_granularities: ['word'] });
+    const words = await provider.transcribe({
+      audio: fixture('speech.mp3'),
+      timestamp_granularities: ['word'],
+    });
     expect(words.model).toBe('qwen3-asr-flash-filetrans');
     expect(words.sentences![0]!.words!.length).toBeGreaterThan(0);
     const asyncRun = await provider.transcribe({ audio: fixture('speech.mp3'), async: true });
@@ -121,16 +146,18 @@ describe('routing to filetrans', () => {
     const result = await provider.transcribe({ audio: url });
     expect(result.model).toBe('qwen3-asr-flash-filetrans');
     expect(result.text).toBe('A long lecture.');
-    expect(result.warnings.join(' ')).toMatch(/refused the audio as too long.*retried on qwen3-asr-flash-filetrans/);
+    expect(result.warnings.join(' ')).toMatch(
+      /refused the audio as too long.*retried on qwen3-asr-flash-filetrans/,
+    );
     expect(fake.count('compatible')).toBe(1);
     expect(fake.count('submit')).toBe(1);
   });
 
   it('refuses a long file with an explicit sync model, suggesting filetrans', async () => {
     const { provider } = setup();
-    await expect(provider.transcribe({ audio: fixture('long-6min.ogg'), model: 'qwen3-asr-flash' })).rejects.toThrow(
-      /over the qwen3-asr-flash limit of 5 min/,
-    );
+    await expect(
+      provider.transcribe({ audio: fixture('long-6min.ogg'), model: 'qwen3-asr-flash' }),
+    ).rejects.toThrow(/over the qwen3-asr-flash limit of 5 min/);
   });
 });
 
@@ -142,9 +169,13 @@ describe('uploads', () => {
       const { provider } = makeProvider(testConfig(small, home));
       const path = join(home, 'two-mb.wav');
       sparseWav(path, 60);
-      const err = await provider.transcribe({ audio: path, model: 'qwen3-asr-flash-filetrans' }).catch((e) => e);
+      const err = await provider
+        .transcribe({ audio: path, model: 'qwen3-asr-flash-filetrans' })
+        .catch((e) => e);
       expect(err).toBeInstanceOf(InputError);
-      expect(err.message).toMatch(/1\.8 MB, over the 1 MB that DashScope's temporary upload takes\. Nothing was uploaded/);
+      expect(err.message).toMatch(
+        /1\.8 MB, over the 1 MB that DashScope's temporary upload takes\. Nothing was uploaded/,
+      );
       expect(small.count('upload')).toBe(0);
     } finally {
       await small.stop();
@@ -156,16 +187,15 @@ describe('uploads', () => {
     fake.requests.length = 0;
     fake.inject('upload', { kind: 'status', status: 500 });
     const events: ProgressEvent[] = [];
-    await provider.transcribe(
-      { audio: fixture('speech.m4a') },
-      { onProgress: (e) => events.push(e) },
-    );
+    await provider.transcribe({ audio: fixture('speech.m4a') }, { onProgress: (e) => events.push(e) });
     const keys = [...fake.uploads.keys()];
     expect(fake.count('upload')).toBe(2);
     const uploaded = events.filter((e) => e.stage === 'uploading');
     expect(uploaded.at(-1)!.fraction).toBe(1);
     expect(keys.length).toBeGreaterThan(0);
-    expect(events.map((e) => e.stage)).toEqual(expect.arrayContaining(['preparing', 'uploading', 'submitting', 'fetching', 'saving']));
+    expect(events.map((e) => e.stage)).toEqual(
+      expect.arrayContaining(['preparing', 'uploading', 'submitting', 'fetching', 'saving']),
+    );
   });
 
   it('fetches a new policy when the cached one expires', async () => {
@@ -195,7 +225,11 @@ describe('wait budget, status, restart, cancellation', () => {
     const { provider } = setup();
     fake.holdAll = true;
     const url = fake.addMedia('meeting.mp3', { durationS: 1800, text: 'Meeting notes.' });
-    const first = await provider.transcribe({ audio: url, model: 'qwen3-asr-flash-filetrans', wait_seconds: 0.2 });
+    const first = await provider.transcribe({
+      audio: url,
+      model: 'qwen3-asr-flash-filetrans',
+      wait_seconds: 0.2,
+    });
     fake.holdAll = false;
     expect(first.status).toBe('RUNNING');
     expect(first.task_id).toMatch(/^[0-9a-f-]{36}$/);
@@ -215,13 +249,19 @@ describe('wait budget, status, restart, cancellation', () => {
     fake.tasks.delete(result.task_id!); // expired on the service side
     const b = setup();
     const again = await b.provider.taskStatus({ task_id: result.task_id! });
-    expect(again).toMatchObject({ status: 'SUCCEEDED', text: 'Podcast.', transcript_id: result.transcript_id });
+    expect(again).toMatchObject({
+      status: 'SUCCEEDED',
+      text: 'Podcast.',
+      transcript_id: result.transcript_id,
+    });
     expect(again.warnings.at(-1)).toMatch(/saved transcript/);
   });
 
   it('reports a task the service does not know as UNKNOWN', async () => {
     const { provider } = setup();
-    await expect(provider.taskStatus({ task_id: 'f0f0f0f0-0000-0000-0000-000000000000' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      provider.taskStatus({ task_id: 'f0f0f0f0-0000-0000-0000-000000000000' }),
+    ).rejects.toBeInstanceOf(NotFoundError);
     await expect(provider.taskStatus({ task_id: '../../etc/passwd' })).rejects.toBeInstanceOf(InputError);
   });
 
@@ -253,7 +293,9 @@ describe('wait budget, status, restart, cancellation', () => {
     const b = setup();
     const err = await b.provider.taskStatus({ task_id: first.task_id! }).catch((e) => e);
     expect(err).toBeInstanceOf(TaskFailedError);
-    expect(err.message).toMatch(/never reached DashScope: the server was restarted while the file was uploading/);
+    expect(err.message).toMatch(
+      /never reached DashScope: the server was restarted while the file was uploading/,
+    );
     expect(err.describe()).toMatch(/Call asr_transcribe again/);
   });
 
@@ -267,10 +309,13 @@ describe('wait budget, status, restart, cancellation', () => {
       const events: ProgressEvent[] = [];
       const run = provider.transcribe(
         { audio: url, model: 'qwen3-asr-flash-filetrans' },
-        { signal: controller.signal, onProgress: (e) => {
-          events.push(e);
-          if (e.stage === 'queued') controller.abort();
-        } },
+        {
+          signal: controller.signal,
+          onProgress: (e) => {
+            events.push(e);
+            if (e.stage === 'queued') controller.abort();
+          },
+        },
       );
       const err = await run.catch((e) => e);
       expect(err).toBeInstanceOf(CancelledError);
@@ -289,7 +334,13 @@ describe('wait budget, status, restart, cancellation', () => {
     fake.requests.length = 0;
     const controller = new AbortController();
     const err = await provider
-      .transcribe({ audio: path }, { signal: controller.signal, onProgress: (e) => e.stage === 'uploading' && (e.fraction ?? 0) > 0.1 && controller.abort() })
+      .transcribe(
+        { audio: path },
+        {
+          signal: controller.signal,
+          onProgress: (e) => e.stage === 'uploading' && (e.fraction ?? 0) > 0.1 && controller.abort(),
+        },
+      )
       .catch((e) => e);
     expect(err).toBeInstanceOf(CancelledError);
     expect(err.message).toMatch(/before the task was submitted/);

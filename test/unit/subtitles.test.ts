@@ -54,9 +54,10 @@ describe('subtitles', () => {
   });
 
   it('times split cues by word timestamps when present', () => {
-    const words = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty'
-      .split(' ')
-      .map((w, i) => ({ begin_ms: i * 1000, end_ms: i * 1000 + 900, text: w, punctuation: '' }));
+    const words =
+      'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty'
+        .split(' ')
+        .map((w, i) => ({ begin_ms: i * 1000, end_ms: i * 1000 + 900, text: w, punctuation: '' }));
     const text = words.map((w) => w.text).join(' ');
     const cues = sentencesToCues([{ begin_ms: 0, end_ms: 20_000, text, words }]);
     expect(cues.length).toBeGreaterThan(1);
