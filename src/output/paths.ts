@@ -17,7 +17,11 @@ export interface OutputLocation {
   fallbackReason?: string;
 }
 
-export function userDataDir(env: Record<string, string | undefined>, home: string, platform = process.platform): string {
+export function userDataDir(
+  env: Record<string, string | undefined>,
+  home: string,
+  platform = process.platform,
+): string {
   if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'qwen-asr-mcp');
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'qwen-asr-mcp');
   return join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'qwen-asr-mcp');

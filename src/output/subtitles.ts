@@ -123,7 +123,8 @@ export function toSrt(sentences: Sentence[]): string {
 
 export function toVtt(sentences: Sentence[]): string {
   const cues = sentencesToCues(sentences).map(
-    (c) => `${formatTimestamp(c.start_ms, '.')} --> ${formatTimestamp(c.end_ms, '.')}\n${c.lines.join('\n')}\n`,
+    (c) =>
+      `${formatTimestamp(c.start_ms, '.')} --> ${formatTimestamp(c.end_ms, '.')}\n${c.lines.join('\n')}\n`,
   );
   return `WEBVTT\n\n${cues.join('\n')}`;
 }

@@ -50,7 +50,9 @@ export class TranscriptStore {
   async load(id: string): Promise<TranscriptionResult | undefined> {
     if (!isTranscriptId(id)) return undefined;
     try {
-      return JSON.parse(await readFile(join(this.dirs.get().transcripts, `${id}.json`), 'utf8')) as TranscriptionResult;
+      return JSON.parse(
+        await readFile(join(this.dirs.get().transcripts, `${id}.json`), 'utf8'),
+      ) as TranscriptionResult;
     } catch {
       return undefined;
     }
