@@ -182,6 +182,24 @@ describe('uploads', () => {
     }
   });
 
+  it('streams a 1 GB local file through the temporary upload (sparse on disk)', async () => {
+    const big = new FakeDashScope({ maxUploadMb: 2048 });
+    await big.start();
+    try {
+      const { provider } = makeProvider(testConfig(big, home));
+      const path = join(home, 'one-gb.wav');
+      const size = sparseWav(path, (1024 * 1024 * 1024 - 44) / 32000);
+      const result = await provider.transcribe({ audio: path, wait_seconds: 60 });
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.model).toBe('qwen3-asr-flash-filetrans');
+      const stored = [...big.uploads.values()][0]!;
+      expect(stored.size).toBe(size);
+      expect(stored.head.subarray(0, 4).toString('latin1')).toBe('RIFF');
+    } finally {
+      await big.stop();
+    }
+  });
+
   it('retries a failed upload under a new key and reports byte progress', async () => {
     const { provider } = setup();
     fake.requests.length = 0;
