@@ -11,7 +11,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { sniff } from '../../src/audio/sniff.js';
 
-export const FAKE_API_KEY = 'sk-fake0000test1111key2222abcd';
+// Recognizably fake (hyphenated so it never looks like a real key), and long enough to be redacted.
+export const FAKE_API_KEY = 'sk-fake-test-key-not-real-0000';
 export const DEFAULT_TEXT =
   'Welcome to Alibaba Cloud. This is a short test recording for speech recognition.';
 

@@ -5,6 +5,7 @@ import { loadConfig, parseIni, resolveApiKey } from '../../src/config.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { tempDir } from '../helpers/env.js';
 
+// These tests only compare base-URL strings; nothing here sends a request (all traffic goes to the local fake).
 describe('loadConfig', () => {
   const home = tempDir();
   const load = (env: Record<string, string>) => loadConfig(env, { home, cwd: home });
