@@ -6,13 +6,14 @@ import type { Config } from '../config.js';
 import { resolveApiKey } from '../config.js';
 import { ConfigurationError } from '../errors.js';
 import { registerSecret } from '../log.js';
-import type { HttpClient } from './http.js';
+import { apiErrorFor, type HttpClient } from './http.js';
 import { isUsRegionModel, type ModelInfo } from './models.js';
 import {
   parseCompatibleResponse,
   parseNativeSyncResponse,
   parseTaskResponse,
   parseTranscriptionJson,
+  StreamedCompletion,
   type SyncParsed,
   type TaskParsed,
   type TranscriptParsed,
@@ -49,16 +50,22 @@ export class DashScopeApi {
     return 'compatible';
   }
 
+  /**
+   * One sync recognition. With `onPartial` (and the compatible endpoint) the answer is streamed and
+   * the text so far is reported after every piece; the parsed result is the same either way.
+   */
   async recognizeSync(
     model: ModelInfo,
     options: SyncOptions,
     audio: string | Buffer,
     signal?: AbortSignal,
-  ): Promise<{ parsed: SyncParsed; raw: unknown; endpoint: 'compatible' | 'native' }> {
+    onPartial?: (textSoFar: string) => void,
+  ): Promise<{ parsed: SyncParsed; raw: unknown; endpoint: 'compatible' | 'native'; streamed: boolean }> {
     const endpoint = this.syncEndpoint(model);
+    const streamed = endpoint === 'compatible' && onPartial !== undefined;
     const body =
       endpoint === 'compatible'
-        ? compatibleBody(model, options, AUDIO_PLACEHOLDER)
+        ? compatibleBody(model, options, AUDIO_PLACEHOLDER, streamed)
         : nativeSyncBody(model, options, AUDIO_PLACEHOLDER);
     // Splice the (possibly 10 MB) data URI into the JSON as a separate piece instead of stringifying it.
     const json = JSON.stringify(body);
@@ -70,6 +77,8 @@ export class DashScopeApi {
       endpoint === 'compatible'
         ? `${this.config.compatibleBaseUrl}/chat/completions`
         : `${this.config.nativeBaseUrl}/services/aigc/multimodal-generation/generation`;
+    const completion = streamed ? new StreamedCompletion() : undefined;
+    let streamError: unknown;
     const res = await this.http.json({
       method: 'POST',
       url,
@@ -78,10 +87,30 @@ export class DashScopeApi {
       idempotent: true,
       signal,
       purpose: `transcribe with ${model.id}`,
+      onEvent: completion
+        ? (payload) => {
+            if (streamError) return;
+            try {
+              const soFar = completion.push(payload);
+              if (soFar !== undefined) onPartial?.(soFar);
+            } catch (err) {
+              streamError = err;
+            }
+          }
+        : undefined,
     });
+    if (completion && res.data === undefined) {
+      if (streamError) {
+        const data = (streamError as { streamError?: unknown }).streamError;
+        if (data === undefined) throw streamError;
+        throw apiErrorFor(400, data, '', undefined, `transcribe with ${model.id}`, this.config.region);
+      }
+      return { parsed: completion.result(), raw: { stream: completion.chunks }, endpoint, streamed: true };
+    }
+    // The service may answer a stream request with plain JSON; that parses like any other answer.
     const parsed =
       endpoint === 'compatible' ? parseCompatibleResponse(res.data) : parseNativeSyncResponse(res.data);
-    return { parsed, raw: res.data, endpoint };
+    return { parsed, raw: res.data, endpoint, streamed: false };
   }
 
   async submit(body: Record<string, unknown>, opts: { ossResolve: boolean; signal?: AbortSignal }) {

@@ -47,6 +47,12 @@ export interface JsonRequest {
   maxResponseBytes?: number;
   /** What the request was for, used in error messages ("submit the task", "fetch the transcript"). */
   purpose: string;
+  /**
+   * Server-sent events: each `data:` payload of a `text/event-stream` answer goes here as it arrives,
+   * and the response's `data` is undefined. A JSON answer is returned as usual. Once an event has been
+   * delivered the request is never retried (the caller would see the text twice).
+   */
+  onEvent?: (data: string) => void;
 }
 
 export interface JsonResponse<T = unknown> {
@@ -100,7 +106,11 @@ export class HttpClient {
   async json<T = unknown>(req: JsonRequest): Promise<JsonResponse<T>> {
     const body =
       req.bodyParts ?? (req.json === undefined ? undefined : [Buffer.from(JSON.stringify(req.json))]);
-    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+    const headers: Record<string, string> = {
+      accept: req.onEvent ? 'text/event-stream, application/json' : 'application/json',
+      ...req.headers,
+    };
+    const stream = { delivered: false };
     if (body) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(body.reduce((n, b) => n + b.length, 0));
@@ -111,11 +121,13 @@ export class HttpClient {
       const started = Date.now();
       let outcome: JsonResponse<T> | ApiError;
       try {
-        outcome = await this.once<T>(req, headers, body);
+        outcome = await this.once<T>(req, headers, body, stream);
       } catch (err) {
         const mapped = this.mapTransportError(err, req);
         const notSent = NOT_SENT_CODES.has(errorCode(err) ?? '');
+        if (stream.delivered) Object.assign(mapped, { partialStream: true });
         if (
+          stream.delivered ||
           mapped instanceof CancelledError ||
           attempt >= this.options.maxRetries ||
           !(req.idempotent || notSent)
@@ -148,6 +160,7 @@ export class HttpClient {
     req: JsonRequest,
     headers: Record<string, string>,
     body: Buffer[] | undefined,
+    stream: { delivered: boolean },
   ): Promise<JsonResponse<T> | ApiError> {
     // A per-attempt deadline on top of undici's header/body timeouts: a body that trickles one byte
     // at a time would otherwise never trip the idle-based body timeout.
@@ -161,6 +174,17 @@ export class HttpClient {
       dispatcher: this.dispatcher,
       signal,
     });
+    const contentType = headerValue(res.headers['content-type']) ?? '';
+    if (req.onEvent && res.statusCode === 200 && contentType.includes('text/event-stream')) {
+      await readEvents(
+        res.body,
+        req.onEvent,
+        stream,
+        req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE,
+        req.purpose,
+      );
+      return { status: res.statusCode, data: undefined as T, headers: res.headers };
+    }
     const text = await readCapped(res.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE, req.purpose);
     const requestIdHeader =
       headerValue(res.headers['x-request-id']) ?? headerValue(res.headers['x-dashscope-request-id']);
@@ -223,6 +247,55 @@ export class HttpClient {
         cause: err,
       },
     );
+  }
+}
+
+/**
+ * Splits an SSE body into events and hands each `data:` payload on as soon as its blank line arrives.
+ * Comments and other fields (`event:`, `id:`) are skipped; multi-line data is joined with newlines.
+ */
+async function readEvents(
+  body: AsyncIterable<Buffer>,
+  onEvent: (data: string) => void,
+  stream: { delivered: boolean },
+  maxBytes: number,
+  purpose: string,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  let data: string[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      throw Object.assign(
+        new MalformedResponseError(
+          `The streamed answer to ${purpose} exceeded ${maxBytes} bytes; stopped reading.`,
+        ),
+        { capped: true },
+      );
+    }
+    pending += decoder.decode(chunk, { stream: true });
+    let nl = pending.indexOf('\n');
+    while (nl >= 0) {
+      const line = pending.slice(0, nl).replace(/\r$/, '');
+      pending = pending.slice(nl + 1);
+      if (line === '') {
+        if (data.length > 0) {
+          const payload = data.join('\n');
+          data = [];
+          stream.delivered = true;
+          onEvent(payload);
+        }
+      } else if (line.startsWith('data:')) {
+        data.push(line.slice(5).replace(/^ /, ''));
+      }
+      nl = pending.indexOf('\n');
+    }
+  }
+  if (data.length > 0) {
+    stream.delivered = true;
+    onEvent(data.join('\n'));
   }
 }
 

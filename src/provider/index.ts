@@ -34,9 +34,9 @@ import type { TaskRecord, TaskStore } from '../output/task-store.js';
 import type { TranscriptStore } from '../output/transcripts.js';
 import { DashScopeApi } from './api.js';
 import { HttpClient, sleep } from './http.js';
-import { FILETRANS_MODEL, type ModelInfo, resolveModel } from './models.js';
+import { FILE_TRANSCRIPTION_MODEL, FILETRANS_MODEL, type ModelInfo, resolveModel } from './models.js';
 import type { TaskParsed } from './normalize.js';
-import { type FiletransParameters, filetransBody, mapFiletransOptions, mapSyncOptions } from './options.js';
+import { type AsyncParameters, asyncBody, mapAsyncOptions, mapSyncOptions } from './options.js';
 import { pollInterval, RateLimiter } from './pacing.js';
 import type { CallContext, ProgressEvent, TranscribeRequest, TranscriptionResult } from './types.js';
 import { TemporaryUploader } from './upload.js';
@@ -62,7 +62,7 @@ interface Job {
   taskId?: string;
   model: ModelInfo;
   source: AudioSource;
-  params: FiletransParameters;
+  params: AsyncParameters;
   warnings: string[];
   durationS?: number;
   stage: 'uploading' | 'submitting' | 'submitted' | 'failed';
@@ -180,6 +180,19 @@ export class AsrProvider {
     warnings: string[],
   ): ModelInfo {
     const filetrans = () => resolveModel(FILETRANS_MODEL);
+    const wantsFamily = req.diarization_enabled === true || req.speaker_count !== undefined;
+    if (!explicit && wantsFamily) {
+      warnings.push(
+        `Speaker labels are a feature of the paraformer / fun-asr models, so this request ran on ${FILE_TRANSCRIPTION_MODEL}.`,
+      );
+      return this.route(
+        { ...req, diarization_enabled: undefined, speaker_count: undefined },
+        resolveModel(FILE_TRANSCRIPTION_MODEL),
+        true,
+        source,
+        warnings,
+      );
+    }
     if (model.mode === 'sync' && req.async === true) {
       warnings.push(
         `async: true with ${model.id} (a sync model) ran on its file-transcription counterpart ${FILETRANS_MODEL}.`,
@@ -273,7 +286,18 @@ export class AsrProvider {
       audio = source.url;
     }
     ctx.onProgress?.({ stage: 'transcribing' });
-    const { parsed, raw } = await this.api.recognizeSync(model, mapped.options, audio, ctx.signal);
+    let recognized: Awaited<ReturnType<DashScopeApi['recognizeSync']>>;
+    try {
+      recognized = await this.api.recognizeSync(model, mapped.options, audio, ctx.signal, ctx.onPartial);
+    } catch (err) {
+      // A stream cut after some text arrived cannot be resumed; one plain call gives the whole answer.
+      if (!(err as { partialStream?: boolean }).partialStream || ctx.signal?.aborted) throw err;
+      this.deps.logger.warn(
+        `streamed transcription broke off (${(err as Error).message}); asking once more without streaming`,
+      );
+      recognized = await this.api.recognizeSync(model, mapped.options, audio, ctx.signal);
+    }
+    const { parsed, raw } = recognized;
     const result: TranscriptionResult = {
       text: parsed.text,
       task_id: null,
@@ -326,7 +350,7 @@ export class AsrProvider {
     warnings: string[],
     ctx: CallContext,
   ): Promise<TranscriptionResult> {
-    const mapped = mapFiletransOptions(req, model);
+    const mapped = mapAsyncOptions(req, model);
     const job = await this.startJob(
       model,
       source,
@@ -342,7 +366,7 @@ export class AsrProvider {
   private async startJob(
     model: ModelInfo,
     source: AudioSource,
-    params: FiletransParameters,
+    params: AsyncParameters,
     warnings: string[],
     req: TranscribeRequest,
     ctx: CallContext,
@@ -407,7 +431,7 @@ export class AsrProvider {
       }
       job.stage = 'submitting';
       job.listener?.({ stage: 'submitting' });
-      const { parsed, raw } = await this.api.submit(filetransBody(job.model, fileUrl, job.params), {
+      const { parsed, raw } = await this.api.submit(asyncBody(job.model, fileUrl, job.params), {
         ossResolve: fileUrl.startsWith('oss://'),
         signal,
       });
@@ -615,19 +639,32 @@ export class AsrProvider {
     ctx: CallContext,
   ): Promise<TranscriptionResult> {
     const { parsed } = last;
-    if (parsed.status === 'FAILED' || parsed.status === 'CANCELED') {
+    const subtaskFailed = parsed.status === 'SUCCEEDED' && parsed.subtaskStatus === 'FAILED';
+    if (parsed.status === 'FAILED' || parsed.status === 'CANCELED' || subtaskFailed) {
+      const reason =
+        parsed.message && parsed.message !== parsed.code
+          ? `${parsed.code ?? 'error'}: ${parsed.message}`
+          : (parsed.code ?? parsed.message ?? 'no reason given');
       const message =
         parsed.status === 'CANCELED'
           ? `Task ${taskId} was cancelled before it ran; nothing was transcribed.`
-          : `Task ${taskId} failed: ${parsed.message ?? parsed.code ?? 'no reason given'}.`;
+          : subtaskFailed
+            ? `Task ${taskId} finished, but its file failed: ${reason}.`
+            : `Task ${taskId} failed: ${reason}.`;
       await this.deps.tasks
-        .update(taskId, { status: parsed.status, error: { code: parsed.code, message } })
+        .update(taskId, {
+          status: subtaskFailed ? 'FAILED' : parsed.status,
+          error: { code: parsed.code, message },
+        })
         .catch((e) => this.storeFailed(e));
       throw new TaskFailedError(message, {
         code: parsed.code,
         requestId: parsed.requestId,
         hint: parsed.code
-          ? TASK_FAILURE_HINTS[parsed.code]
+          ? (TASK_FAILURE_HINTS[parsed.code] ??
+            (/download|url|403|404/i.test(`${parsed.code} ${parsed.message}`)
+              ? TASK_FAILURE_HINTS.FILE_DOWNLOAD_FAILED
+              : undefined))
           : parsed.status === 'CANCELED'
             ? 'Submit it again.'
             : undefined,
@@ -654,7 +691,9 @@ export class AsrProvider {
       throw err;
     }
     const t = transcription.parsed;
-    const usageSeconds = (parsed.usage as { seconds?: unknown } | undefined)?.seconds;
+    // qwen3 reports `usage.seconds`, the paraformer family `usage.duration`.
+    const usage = parsed.usage as { seconds?: unknown; duration?: unknown } | undefined;
+    const usageSeconds = usage?.seconds ?? usage?.duration;
     const result: TranscriptionResult = {
       text: t.text,
       task_id: taskId,
@@ -665,11 +704,15 @@ export class AsrProvider {
       duration_s:
         job.durationS !== undefined
           ? round3(job.durationS)
-          : typeof usageSeconds === 'number'
-            ? usageSeconds
-            : t.endMs !== undefined
-              ? t.endMs / 1000
-              : undefined,
+          : t.durationMs !== undefined
+            ? t.durationMs / 1000
+            : typeof usageSeconds === 'number'
+              ? usageSeconds
+              : t.endMs !== undefined
+                ? t.endMs / 1000
+                : undefined,
+      audio_info: t.audioInfo,
+      speakers: t.speakers,
       usage: parsed.usage,
       sentences: t.sentences,
       warnings: [...job.warnings],

@@ -5,7 +5,11 @@
 import type { Container } from '../audio/sniff.js';
 import { InputError } from '../errors.js';
 
-export type ModelFamily = 'qwen3-sync' | 'qwen-audio' | 'qwen3-filetrans';
+/**
+ * `file-transcription` is the paraformer / fun-asr family: async like filetrans, but with a list of
+ * file URLs, language hints, hot-word vocabularies, disfluency removal and speaker diarization.
+ */
+export type ModelFamily = 'qwen3-sync' | 'qwen-audio' | 'qwen3-filetrans' | 'file-transcription';
 
 export interface ModelInfo {
   /** The name sent on the wire (exactly what the user asked for, or the default). */
@@ -66,6 +70,15 @@ const FAMILIES: FamilyRow[] = [
     description: 'async file transcription, up to 12 h / 2 GB, sentence and word timestamps',
   },
   {
+    family: 'file-transcription',
+    pattern: new RegExp(`^(?:paraformer-v2|paraformer-8k-v2|fun-asr|fun-asr-mtl)${DATE}?$`),
+    mode: 'async',
+    formats: FILETRANS_FORMATS,
+    maxDurationS: 12 * 3600,
+    description:
+      'async file transcription with hot-word vocabularies, disfluency removal and speaker diarization',
+  },
+  {
     family: 'qwen3-sync',
     pattern: new RegExp(`^qwen3-asr-flash${DATE}?(?:-us)?$`),
     mode: 'sync',
@@ -86,7 +99,16 @@ const FAMILIES: FamilyRow[] = [
 ];
 
 export const SUPPORTED_MODELS_TEXT =
-  'qwen3-asr-flash (default; dated snapshots and -us too), qwen3-asr-flash-filetrans (and snapshots), qwen-audio-asr';
+  'qwen3-asr-flash (default; dated snapshots and -us too), qwen3-asr-flash-filetrans (and snapshots), qwen-audio-asr, ' +
+  'paraformer-v2, paraformer-8k-v2, fun-asr, fun-asr-mtl (and their dated snapshots)';
+
+/** The model a request that needs diarization or disfluency removal goes to when none was named. */
+export const FILE_TRANSCRIPTION_MODEL = 'fun-asr';
+
+/** Base name without a dated snapshot suffix: `fun-asr-2025-11-07` -> `fun-asr`. */
+export function baseModelName(id: string): string {
+  return id.replace(/-\d{4}-\d{2}-\d{2}$/, '');
+}
 
 export function resolveModel(name: string | undefined): ModelInfo {
   const id = (name ?? DEFAULT_MODEL).trim() || DEFAULT_MODEL;

@@ -3,7 +3,7 @@
  * documented shape raises MalformedResponseError naming what was missing, never a TypeError.
  */
 import { MalformedResponseError } from '../errors.js';
-import type { Sentence, TaskStatus, Word } from './types.js';
+import type { AudioInfo, Sentence, TaskStatus, Word } from './types.js';
 
 export interface SyncParsed {
   text: string;
@@ -53,6 +53,59 @@ export function parseCompatibleResponse(data: unknown): SyncParsed {
   return { text: text.trim(), ...audioInfo(message.annotations), usage, seconds: num(obj(usage)?.seconds) };
 }
 
+/**
+ * Accumulates `chat.completion.chunk` events into the same SyncParsed a non-streamed call gives:
+ * the text is the deltas joined, annotations come from the first chunk that has them, usage from the
+ * last chunk. `raw` keeps every chunk as received.
+ */
+export class StreamedCompletion {
+  private text = '';
+  private info: { language?: string; emotion?: string } = {};
+  private usage: unknown;
+  private finished = false;
+  readonly chunks: unknown[] = [];
+
+  /** Returns the text so far when this event added some, otherwise undefined. */
+  push(payload: string): string | undefined {
+    if (payload.trim() === '[DONE]') {
+      this.finished = true;
+      return undefined;
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(payload);
+    } catch {
+      throw malformed(`a streamed chunk is not JSON (${payload.slice(0, 60)})`);
+    }
+    this.chunks.push(data);
+    const root = obj(data);
+    if (root?.error) throw Object.assign(new Error('stream error'), { streamError: data });
+    if (root?.usage) this.usage = root.usage;
+    const choice = obj(Array.isArray(root?.choices) ? root.choices[0] : undefined);
+    if (!choice) return undefined;
+    if (str(choice.finish_reason)) this.finished = true;
+    const delta = obj(choice.delta) ?? obj(choice.message);
+    if (!delta) return undefined;
+    if (!this.info.language && !this.info.emotion) this.info = audioInfo(delta.annotations);
+    const piece = typeof delta.content === 'string' ? delta.content : contentText(delta.content);
+    if (!piece) return undefined;
+    this.text += piece;
+    return this.text;
+  }
+
+  result(): SyncParsed {
+    if (!this.finished && this.chunks.length === 0) throw malformed('the stream ended without any chunk');
+    if (!this.finished)
+      throw malformed('the stream ended before its last chunk (no finish_reason or [DONE])');
+    return {
+      text: this.text.trim(),
+      ...this.info,
+      usage: this.usage,
+      seconds: num(obj(this.usage)?.seconds),
+    };
+  }
+}
+
 function contentText(content: unknown): string | undefined {
   if (!Array.isArray(content)) return undefined;
   return content
@@ -82,6 +135,8 @@ export interface TaskParsed {
   usage?: unknown;
   requestId?: string;
   submitTime?: string;
+  /** paraformer / fun-asr: the file's own outcome inside a task that may itself say SUCCEEDED. */
+  subtaskStatus?: string;
 }
 
 const STATUSES = new Set(['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED', 'UNKNOWN']);
@@ -100,21 +155,33 @@ export function parseTaskResponse(data: unknown): TaskParsed {
   ) as TaskStatus;
   const result = obj(output.result);
   let transcriptionUrl = str(result?.transcription_url);
-  if (!transcriptionUrl && Array.isArray(output.results)) {
-    transcriptionUrl = str(obj(output.results[0])?.transcription_url);
+  let code = str(output.code);
+  let message = str(output.message);
+  let subtaskStatus: string | undefined;
+  if (Array.isArray(output.results)) {
+    // We submit one file, so the first entry is ours. A task can SUCCEED while its file FAILED.
+    const sub = obj(output.results[0]);
+    subtaskStatus = str(sub?.subtask_status);
+    transcriptionUrl ??= str(sub?.transcription_url);
+    if (subtaskStatus === 'FAILED' || (!transcriptionUrl && (sub?.code || sub?.message))) {
+      subtaskStatus = 'FAILED';
+      code = str(sub?.code) ?? code;
+      message = str(sub?.message) ?? message;
+    }
   }
-  if (status === 'SUCCEEDED' && !transcriptionUrl) {
+  if (status === 'SUCCEEDED' && !transcriptionUrl && subtaskStatus !== 'FAILED') {
     throw malformed('the task SUCCEEDED but `output.result.transcription_url` is missing', requestId);
   }
   return {
     taskId,
     status,
     transcriptionUrl,
-    code: str(output.code),
-    message: str(output.message),
+    code,
+    message,
     usage: root?.usage,
     requestId,
     submitTime: str(output.submit_time),
+    subtaskStatus,
   };
 }
 
@@ -125,6 +192,10 @@ export interface TranscriptParsed {
   emotion?: string;
   /** Milliseconds, from the last sentence's end. */
   endMs?: number;
+  /** Duration the service reports for the file (paraformer `properties`), in milliseconds. */
+  durationMs?: number;
+  audioInfo?: AudioInfo;
+  speakers?: number;
 }
 
 export function parseTranscriptionJson(data: unknown): TranscriptParsed {
@@ -160,13 +231,53 @@ export function parseTranscriptionJson(data: unknown): TranscriptParsed {
   }
   if (multi) sentences.sort((a, b) => a.begin_ms - b.begin_ms || (a.channel_id ?? 0) - (b.channel_id ?? 0));
   const endMs = sentences.reduce<number | undefined>((max, s) => Math.max(max ?? 0, s.end_ms), undefined);
+  const speakerIds = new Set(sentences.flatMap((s) => (s.speaker_id === undefined ? [] : [s.speaker_id])));
   return {
-    text: texts.join('\n'),
+    // With speaker labels the plain text becomes turns, one line per change of speaker.
+    text: speakerIds.size > 0 ? speakerTurns(sentences) : texts.join('\n'),
     sentences,
     language: mostCommon(sentences.map((s) => s.language)),
     emotion: mostCommon(sentences.map((s) => s.emotion)),
     endMs,
+    durationMs: num(obj(root?.properties)?.original_duration_in_milliseconds),
+    audioInfo: parseAudioInfo(root),
+    speakers: speakerIds.size > 0 ? speakerIds.size : undefined,
   };
+}
+
+/** `[speaker 0] …` lines, as in the subtitles; a channel prefix too when several were transcribed. */
+export function speakerTurns(sentences: Sentence[]): string {
+  const lines: string[] = [];
+  let key: string | undefined;
+  for (const s of sentences) {
+    if (!s.text) continue;
+    const parts: string[] = [];
+    if (s.channel_id !== undefined) parts.push(`ch${s.channel_id}`);
+    if (s.speaker_id !== undefined) parts.push(`speaker ${s.speaker_id}`);
+    const label = parts.join(', ');
+    const spaced = /\s/.test(s.text) || /^[\x20-\x7e]/.test(s.text);
+    if (label === key && lines.length > 0) {
+      lines[lines.length - 1] += `${spaced ? ' ' : ''}${s.text}`;
+    } else {
+      lines.push(label ? `[${label}] ${s.text}` : s.text);
+      key = label;
+    }
+  }
+  return lines.join('\n');
+}
+
+/** qwen3 says `audio_info` {format, sample_rate}; paraformer says `properties` {audio_format, …}. */
+function parseAudioInfo(root: Json | undefined): AudioInfo | undefined {
+  const qwen = obj(root?.audio_info);
+  const props = obj(root?.properties);
+  const info: AudioInfo = {};
+  const format = str(qwen?.format) ?? str(props?.audio_format);
+  const rate = num(qwen?.sample_rate) ?? num(props?.original_sampling_rate);
+  if (format) info.format = format;
+  if (rate !== undefined) info.sample_rate = rate;
+  if (Array.isArray(props?.channels))
+    info.channels = props.channels.filter((c): c is number => num(c) !== undefined);
+  return Object.keys(info).length > 0 ? info : undefined;
 }
 
 function parseWord(w: unknown): Word | undefined {

@@ -16,6 +16,12 @@ export interface TranscribeRequest {
   context?: string;
   enable_itn?: boolean;
   channel_id?: number[];
+  /** paraformer / fun-asr: label who speaks each sentence. */
+  diarization_enabled?: boolean;
+  /** paraformer / fun-asr: how many speakers to expect (2-100), a hint for diarization. */
+  speaker_count?: number;
+  /** paraformer / fun-asr: align timestamps more precisely (slower). */
+  timestamp_alignment_enabled?: boolean;
   /** For async models: wait for the result (true, default) or return after submission. */
   wait?: boolean;
   /** Upper bound on how long this call waits before handing back a task id. */
@@ -42,6 +48,12 @@ export interface Sentence {
   words?: Word[];
 }
 
+export interface AudioInfo {
+  format?: string;
+  sample_rate?: number;
+  channels?: number[];
+}
+
 export interface SavedFiles {
   json: string;
   txt: string;
@@ -58,6 +70,10 @@ export interface TranscriptionResult {
   language?: string;
   emotion?: string;
   duration_s?: number;
+  /** What the service read from the file (format, sampling rate, channels), when it says. */
+  audio_info?: AudioInfo;
+  /** Distinct speakers found, when diarization ran. */
+  speakers?: number;
   usage?: unknown;
   sentences?: Sentence[];
   warnings: string[];
@@ -93,9 +109,16 @@ export interface ProgressEvent {
   fraction?: number;
   /** Extra words for the message ("12.0 of 30.0 MB"). */
   detail?: string;
+  /** Streamed sync calls: the text recognized so far. */
+  partial?: string;
 }
 
 export interface CallContext {
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Set when the caller can show partial text as it arrives: sync qwen3 calls then stream, and this
+   * receives the whole text recognized so far after each piece.
+   */
+  onPartial?: (textSoFar: string) => void;
 }

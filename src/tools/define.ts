@@ -58,7 +58,12 @@ export function registerDefinedTool<Shape extends z.ZodRawShape>(
       try {
         const result = await def.run(
           args,
-          { signal: extra.signal, onProgress: reporter && ((e) => reporter.update(e)) },
+          {
+            signal: extra.signal,
+            onProgress: reporter && ((e) => reporter.update(e)),
+            // Partial text is worth streaming only to a caller that listens for progress.
+            onPartial: reporter && ((text) => reporter.update({ stage: 'transcribing', partial: text })),
+          },
           deps,
         );
         if (result.status === 'SUCCEEDED') reporter?.update({ stage: 'done' });

@@ -25,6 +25,13 @@ const RANGES: Record<Stage, [number, number]> = {
   done: [100, 100],
 };
 
+/** Longest partial transcript carried in one progress message (its end: the newest words). */
+const PARTIAL_CHARS = 500;
+
+function tail(text: string, max: number): string {
+  return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
+}
+
 export class ProgressReporter {
   private last = -1;
   private current: ProgressEvent | undefined;
@@ -89,7 +96,9 @@ export class ProgressReporter {
       case 'encoding':
         return 'encoding the file';
       case 'transcribing':
-        return `transcribing ${elapsed}`;
+        return e.partial
+          ? `transcribing ${elapsed}: ${tail(e.partial, PARTIAL_CHARS)}`
+          : `transcribing ${elapsed}`;
       case 'uploading':
         return `uploading ${Math.floor(100 * (e.fraction ?? 0))}%${detail}`;
       case 'submitting':

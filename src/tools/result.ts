@@ -40,6 +40,15 @@ export const resultShape = {
   language: z.string().optional(),
   emotion: z.string().optional(),
   duration_s: z.number().optional(),
+  audio_info: z
+    .object({
+      format: z.string().optional(),
+      sample_rate: z.number().optional(),
+      channels: z.array(z.number()).optional(),
+    })
+    .optional()
+    .describe('What the service read from the file'),
+  speakers: z.number().optional().describe('Distinct speakers found (diarization)'),
   usage: z.unknown().optional(),
   sentences: z
     .union([z.array(sentence), truncated])

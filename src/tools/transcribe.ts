@@ -19,15 +19,17 @@ export const transcribeInput = {
     .optional()
     .describe(
       'qwen3-asr-flash (default: fast, ≤5 min; longer/larger audio is routed to the filetrans model automatically), ' +
-        'qwen3-asr-flash-filetrans (async, ≤12 h, timestamps), or qwen-audio-asr (legacy). Leave unset unless the user asks.',
+        'qwen3-asr-flash-filetrans (async, ≤12 h, timestamps), qwen-audio-asr (legacy), or the file-transcription ' +
+        'family paraformer-v2, paraformer-8k-v2 (8 kHz phone audio), fun-asr, fun-asr-mtl (async; hot words, ' +
+        'disfluency removal, speaker labels). Leave unset unless the user asks.',
     ),
   language_hints: z
     .array(z.string().min(2).max(10))
     .max(10)
     .optional()
     .describe(
-      'Language codes such as ["en"] or ["zh"]. Give ONE code only when the language is known for sure; ' +
-        'with several codes or none the model detects the language itself, which is usually best.',
+      'Language codes such as ["en"] or ["zh"]. Qwen models take ONE code (give it only when the language is known ' +
+        'for sure; otherwise they detect it); paraformer/fun-asr take the whole list.',
     ),
   sample_rate: z
     .number()
@@ -36,14 +38,15 @@ export const transcribeInput = {
     .max(48000)
     .optional()
     .describe(
-      'Not sent to Qwen models (they read the rate from the file); accepted for interface compatibility.',
+      'Never sent (every model reads the rate from the file); with paraformer it picks the 8 kHz or 16 kHz model in warnings.',
     ),
   vocabulary_id: z
     .string()
     .max(200)
+    .regex(/^[\w.-]+$/, 'vocabulary_id has letters, digits, -, _ and . only')
     .optional()
     .describe(
-      'Hot-word vocabulary id (paraformer/fun-asr only; Qwen models report it in warnings). Prefer `context`.',
+      'Hot-word vocabulary id (paraformer/fun-asr only; Qwen models report it in warnings and take `context` instead).',
     ),
   disfluency_removal_enabled: z
     .boolean()
@@ -77,6 +80,23 @@ export const transcribeInput = {
     .max(32)
     .optional()
     .describe('Which audio channels to transcribe (filetrans; each channel is billed). Default [0].'),
+  diarization_enabled: z
+    .boolean()
+    .optional()
+    .describe(
+      'Label who speaks each sentence (paraformer/fun-asr; with no model named it runs on fun-asr). Text, JSON and subtitles carry [speaker N] labels.',
+    ),
+  speaker_count: z
+    .number()
+    .int()
+    .min(2)
+    .max(100)
+    .optional()
+    .describe('Expected number of speakers, a hint for diarization (implies diarization_enabled).'),
+  timestamp_alignment_enabled: z
+    .boolean()
+    .optional()
+    .describe('More precise timestamps (paraformer/fun-asr only).'),
   wait: z
     .boolean()
     .optional()

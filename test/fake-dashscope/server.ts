@@ -33,7 +33,9 @@ export type Fault =
   | { kind: 'truncate' }
   | { kind: 'html' }
   | { kind: 'delay'; ms: number }
-  | { kind: 'trickle'; intervalMs: number };
+  | { kind: 'trickle'; intervalMs: number }
+  /** A streamed (SSE) answer whose connection drops after this many chunks. */
+  | { kind: 'cut-stream'; afterChunks: number };
 
 export interface RecordedRequest {
   route: Route | 'unknown';
@@ -73,6 +75,8 @@ interface Task {
   /** Set once the fake decides the task is done (used by benchmarks: finish → tool return). */
   finishedAt?: number;
   held: boolean;
+  /** paraformer / fun-asr: results[] with subtasks, `properties` in the transcript. */
+  family: boolean;
 }
 
 export interface FakeOptions {
@@ -87,17 +91,35 @@ export interface FakeOptions {
   /** How many bytes of each uploaded file to keep (for sniffing); the rest is counted and dropped. */
   keepUploadBytes?: number;
   resultTtlMs?: number;
+  /** Pause between the chunks of a streamed sync answer (ms), as the service pauses between words. */
+  streamChunkMs?: number;
 }
 
 const SYNC_LIMIT_BYTES = 10_485_760;
 const COMPAT_KEYS = new Set(['model', 'messages', 'stream', 'stream_options', 'asr_options']);
 const ASR_OPTION_KEYS = new Set(['language', 'enable_itn']);
 const FILETRANS_PARAM_KEYS = new Set(['language', 'enable_itn', 'enable_words', 'channel_id']);
+const FAMILY_PARAM_KEYS = new Set([
+  'vocabulary_id',
+  'disfluency_removal_enabled',
+  'language_hints',
+  'timestamp_alignment_enabled',
+  'channel_id',
+  'diarization_enabled',
+  'speaker_count',
+]);
+const FILETRANS_MODEL = /^qwen3-asr-flash-filetrans(-\d{4}-\d{2}-\d{2})?$/;
+const FAMILY_MODEL = /^(paraformer-v2|paraformer-8k-v2|fun-asr|fun-asr-mtl)(-\d{4}-\d{2}-\d{2})?$/;
+/** Filler words the fake "hears" and drops when disfluency removal is on. */
+const FILLERS = /\b(?:um+|uh+|erm)\b,?\s*/gi;
 
 export class FakeDashScope {
   readonly requests: RecordedRequest[] = [];
   readonly media = new Map<string, Media>();
   readonly uploads = new Map<string, Upload>();
+  /** Hot-word vocabulary ids that exist on this fake account. */
+  readonly vocabularies = new Set<string>(['vocab-fake-001']);
+  private cutStreamAfter: number | undefined;
   readonly tasks = new Map<string, Task>();
   readonly options: Required<FakeOptions>;
   private readonly faults = new Map<Route, Fault[]>();
@@ -116,6 +138,7 @@ export class FakeDashScope {
       latencyMs: options.latencyMs ?? 0,
       keepUploadBytes: options.keepUploadBytes ?? 1024 * 1024,
       resultTtlMs: options.resultTtlMs ?? 24 * 3600 * 1000,
+      streamChunkMs: options.streamChunkMs ?? 0,
     };
   }
 
@@ -266,6 +289,9 @@ export class FakeDashScope {
       case 'delay':
         await delay(fault.ms);
         return false;
+      case 'cut-stream':
+        this.cutStreamAfter = fault.afterChunks;
+        return false;
       case 'trickle': {
         res.writeHead(200, { 'content-type': 'application/json' });
         const timer = setInterval(() => {
@@ -331,15 +357,19 @@ export class FakeDashScope {
       return compatError(res, 400, 'invalid_request_error', 'input_audio.data is required.');
     const audio = this.inspectSyncAudio(data, 300);
     if ('error' in audio) return compatError(res, 400, 'invalid_request_error', audio.error);
+    const language = (asr.language as string) ?? 'en';
+    if (b.stream === true) {
+      const includeUsage =
+        (b.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+      return void this.streamCompletion(res, model, language, audio, includeUsage);
+    }
     sendJson(res, 200, {
       choices: [
         {
           finish_reason: 'stop',
           index: 0,
           message: {
-            annotations: [
-              { type: 'audio_info', language: (asr.language as string) ?? 'en', emotion: 'neutral' },
-            ],
+            annotations: [{ type: 'audio_info', language, emotion: 'neutral' }],
             content: audio.text,
             role: 'assistant',
           },
@@ -358,6 +388,71 @@ export class FakeDashScope {
         total_tokens: 12 + Math.ceil(audio.durationS * 25),
       },
     });
+  }
+
+  /** SSE chat.completion.chunk events: the text in word-sized pieces, a stop chunk, usage, [DONE]. */
+  private async streamCompletion(
+    res: ServerResponse,
+    model: string,
+    language: string,
+    audio: { text: string; durationS: number },
+    includeUsage: boolean,
+  ): Promise<void> {
+    const id = `chatcmpl-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
+      id,
+      choices,
+      created,
+      model,
+      object: 'chat.completion.chunk',
+      ...extra,
+    });
+    const pieces = audio.text.match(/\S+\s*/g) ?? [];
+    const events: unknown[] = pieces.map((piece, i) =>
+      chunk([
+        {
+          delta: {
+            content: piece,
+            role: 'assistant',
+            ...(i === 0 ? { annotations: [{ type: 'audio_info', language, emotion: 'neutral' }] } : {}),
+          },
+          finish_reason: null,
+          index: 0,
+        },
+      ]),
+    );
+    events.push(chunk([{ delta: {}, finish_reason: 'stop', index: 0 }]));
+    if (includeUsage) {
+      const audioTokens = Math.ceil(audio.durationS * 25);
+      events.push(
+        chunk([], {
+          usage: {
+            completion_tokens: pieces.length,
+            prompt_tokens: audioTokens,
+            prompt_tokens_details: { audio_tokens: audioTokens, text_tokens: 0 },
+            seconds: Math.max(1, Math.round(audio.durationS)),
+            total_tokens: audioTokens + pieces.length,
+          },
+        }),
+      );
+    }
+    const cutAfter = this.cutStreamAfter;
+    this.cutStreamAfter = undefined;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    for (const [i, event] of events.entries()) {
+      if (res.destroyed) return;
+      if (cutAfter !== undefined && i >= cutAfter) {
+        // Let the chunks already written reach the client first, as a real mid-stream drop would.
+        await new Promise<void>((resolve) => res.write('', () => resolve()));
+        await delay(30);
+        res.socket?.destroy();
+        return;
+      }
+      res.write(`data: ${JSON.stringify(event)}\n\n`);
+      if (this.options.streamChunkMs > 0) await delay(this.options.streamChunkMs);
+    }
+    res.end('data: [DONE]\n\n');
   }
 
   private nativeSync(req: IncomingMessage, res: ServerResponse, body: unknown): void {
@@ -440,16 +535,36 @@ export class FakeDashScope {
     }
     const b = body as Record<string, unknown> | undefined;
     const model = String(b?.model ?? '');
-    if (!/^qwen3-asr-flash-filetrans(-\d{4}-\d{2}-\d{2})?$/.test(model)) {
+    const family = FAMILY_MODEL.test(model);
+    if (!family && !FILETRANS_MODEL.test(model)) {
       return nativeError(res, 400, 'InvalidParameter', 'Model not exist.');
     }
-    const fileUrl = (b?.input as Record<string, unknown> | undefined)?.file_url;
+    const input = (b?.input ?? {}) as Record<string, unknown>;
+    let fileUrl: unknown;
+    if (family) {
+      const urls = input.file_urls;
+      if (!Array.isArray(urls) || urls.length !== 1 || 'file_url' in input)
+        return nativeError(res, 400, 'InvalidParameter', 'input.file_urls must be a list of file URLs');
+      fileUrl = urls[0];
+    } else {
+      if ('file_urls' in input)
+        return nativeError(res, 400, 'InvalidParameter', `${model} takes input.file_url, not file_urls`);
+      fileUrl = input.file_url;
+    }
     if (typeof fileUrl !== 'string')
       return nativeError(res, 400, 'InvalidParameter', 'input.file_url is required');
     const params = (b?.parameters ?? {}) as Record<string, unknown>;
-    const extra = Object.keys(params).filter((k) => !FILETRANS_PARAM_KEYS.has(k));
+    const allowed = family ? FAMILY_PARAM_KEYS : FILETRANS_PARAM_KEYS;
+    const extra = Object.keys(params).filter((k) => !allowed.has(k));
     if (extra.length)
       return nativeError(res, 400, 'InvalidParameter', `Unknown parameters: ${extra.join(', ')}`);
+    if (family && params.language_hints !== undefined && !Array.isArray(params.language_hints))
+      return nativeError(res, 400, 'InvalidParameter', 'language_hints must be an array');
+    const speakers = params.speaker_count;
+    if (speakers !== undefined && (typeof speakers !== 'number' || speakers < 2 || speakers > 100))
+      return nativeError(res, 400, 'InvalidParameter', 'speaker_count must be between 2 and 100');
+    if (typeof params.vocabulary_id === 'string' && !this.vocabularies.has(params.vocabulary_id))
+      return nativeError(res, 400, 'InvalidParameter', `vocabulary ${params.vocabulary_id} does not exist`);
     if (fileUrl.startsWith('oss://') && req.headers['x-dashscope-ossresourceresolve'] !== 'enable') {
       return nativeError(
         res,
@@ -468,6 +583,7 @@ export class FakeDashScope {
       durationS: 5.7,
       text: DEFAULT_TEXT,
       held: this.holdAll,
+      family,
     };
     if (fileUrl.startsWith('oss://')) {
       const upload = this.uploads.get(fileUrl.slice('oss://'.length));
@@ -514,12 +630,29 @@ export class FakeDashScope {
     const body: Record<string, unknown> = { request_id: rid(), output };
     if (task.status === 'RUNNING' || task.status === 'PENDING')
       output.task_metrics = { TOTAL: 1, SUCCEEDED: 0, FAILED: 0 };
+    const transcriptionUrl = () =>
+      `${this.url}/results/${task.id}.json?Expires=${Date.now() + this.options.resultTtlMs}&Signature=fake%2Bsig`;
+    if (task.family && (task.status === 'SUCCEEDED' || task.status === 'FAILED')) {
+      // The family reports each file as a subtask; the task itself SUCCEEDS even when its file failed.
+      output.task_status = 'SUCCEEDED';
+      output.end_time = stamp(task.finishedAt!);
+      output.results = [
+        task.failure
+          ? {
+              file_url: task.fileUrl,
+              code: task.failure.code,
+              message: task.failure.message,
+              subtask_status: 'FAILED',
+            }
+          : { file_url: task.fileUrl, transcription_url: transcriptionUrl(), subtask_status: 'SUCCEEDED' },
+      ];
+      output.task_metrics = { TOTAL: 1, SUCCEEDED: task.failure ? 0 : 1, FAILED: task.failure ? 1 : 0 };
+      if (!task.failure) body.usage = { duration: Math.max(1, Math.round(task.durationS)) };
+      return sendJson(res, 200, body);
+    }
     if (task.status === 'SUCCEEDED') {
       output.end_time = stamp(task.finishedAt!);
-      const expires = Date.now() + this.options.resultTtlMs;
-      output.result = {
-        transcription_url: `${this.url}/results/${task.id}.json?Expires=${expires}&Signature=fake%2Bsig`,
-      };
+      output.result = { transcription_url: transcriptionUrl() };
       body.usage = { seconds: Math.max(1, Math.round(task.durationS)) };
     }
     if (task.status === 'FAILED') {
@@ -724,6 +857,71 @@ function headerDurationSync(bytes: Buffer): number | undefined {
 }
 
 function transcriptionJson(task: Task): unknown {
+  return task.family ? familyTranscriptionJson(task) : qwenTranscriptionJson(task);
+}
+
+/** Sentences with proportional times, `[text, begin, end]`. */
+function timedSentences(text: string, totalMs: number): [string, number, number][] {
+  const parts = text.split(/(?<=[.!?。！？])\s*/).filter(Boolean);
+  const totalChars = parts.reduce((n, s) => n + s.length, 0) || 1;
+  let at = 0;
+  return parts.map((part, i) => {
+    const begin = at;
+    const end = i === parts.length - 1 ? totalMs : at + Math.round((totalMs * part.length) / totalChars);
+    at = end;
+    return [part, begin, end];
+  });
+}
+
+function timedWords(text: string, begin: number, end: number) {
+  const words = text.split(/\s+/);
+  const step = (end - begin) / words.length;
+  return words.map((w, j) => {
+    const m = /^(.*?)([.,!?;:]*)$/.exec(w)!;
+    return {
+      begin_time: Math.round(begin + j * step),
+      end_time: Math.round(begin + (j + 1) * step),
+      text: m[1],
+      punctuation: m[2],
+    };
+  });
+}
+
+/** The paraformer / fun-asr file: `properties`, content durations, words always, speakers on request. */
+function familyTranscriptionJson(task: Task): unknown {
+  const p = task.params;
+  const channels = Array.isArray(p.channel_id) ? (p.channel_id as number[]) : [0];
+  const text = p.disfluency_removal_enabled === true ? task.text.replace(FILLERS, '') : task.text;
+  const speakers = p.diarization_enabled === true ? ((p.speaker_count as number | undefined) ?? 2) : 0;
+  const totalMs = Math.round(task.durationS * 1000);
+  return {
+    file_url: task.fileUrl,
+    properties: {
+      audio_format: 'pcm_s16le',
+      channels,
+      original_sampling_rate: /8k/.test(task.model) ? 8000 : 16000,
+      original_duration_in_milliseconds: totalMs,
+    },
+    transcripts: channels.map((channel) => ({
+      channel_id: channel,
+      content_duration_in_milliseconds: totalMs,
+      text,
+      sentences: timedSentences(text, totalMs).map(([t, begin, end], i) => {
+        const sentence: Record<string, unknown> = {
+          begin_time: begin,
+          end_time: end,
+          text: t,
+          sentence_id: i + 1,
+          words: timedWords(t, begin, end),
+        };
+        if (speakers > 0) sentence.speaker_id = i % speakers;
+        return sentence;
+      }),
+    })),
+  };
+}
+
+function qwenTranscriptionJson(task: Task): unknown {
   const channels = Array.isArray(task.params.channel_id) ? (task.params.channel_id as number[]) : [0];
   const withWords = task.params.enable_words === true;
   const language = typeof task.params.language === 'string' ? task.params.language : 'en';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveModel } from '../../src/provider/models.js';
 import {
+  asyncBody,
   compatibleBody,
-  filetransBody,
   mapFiletransOptions,
   mapSyncOptions,
   nativeSyncBody,
@@ -122,7 +122,7 @@ describe('filetrans option mapping', () => {
       },
       filetrans,
     );
-    expect(filetransBody(filetrans, 'https://a/b.mp3', options)).toEqual({
+    expect(asyncBody(filetrans, 'https://a/b.mp3', options)).toEqual({
       model: 'qwen3-asr-flash-filetrans',
       input: { file_url: 'https://a/b.mp3' },
       parameters: { enable_itn: false, language: 'en', enable_words: true, channel_id: [0, 1] },
