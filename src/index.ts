@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-/** Entry point: argv → the stdio MCP server (the default) or a one-shot answer (--help, --version). */
+/**
+ * Entry point: argv → the stdio MCP server (the default, so client configs never change), a
+ * subcommand (`transcribe`, `status`), or a one-shot answer (--help, --version).
+ */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { EXIT, runCli } from './cli/run.js';
 import { loadConfig } from './config.js';
 import { AsrError } from './errors.js';
 import { createLogger } from './log.js';
@@ -10,15 +14,18 @@ import { VERSION } from './version.js';
 const HELP = `qwen-asr-mcp ${VERSION}: an MCP server for speech-to-text with Alibaba Cloud Qwen ASR.
 
 Usage:
-  qwen-asr-mcp             start the MCP server on stdio (what MCP clients run)
-  qwen-asr-mcp --version   print the version
-  qwen-asr-mcp --help      print this help
+  qwen-asr-mcp                           start the MCP server on stdio (what MCP clients run)
+  qwen-asr-mcp transcribe --audio FILE   transcribe from the command line (see transcribe --help)
+  qwen-asr-mcp status TASK_ID [--wait]   check or wait for an async task (see status --help)
+  qwen-asr-mcp --version                 print the version
+  qwen-asr-mcp --help                    print this help
 
 Configuration is by environment variables; the main one is DASHSCOPE_API_KEY.
 See the README for the full table: DASHSCOPE_REGION, OUTPUT_DIR, ASR_WAIT_BUDGET_S, ...
 `;
 
 async function main(argv: string[]): Promise<number | undefined> {
+  if (argv[0] === 'transcribe' || argv[0] === 'status') return runCommand(argv);
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(HELP);
     return 0;
@@ -68,6 +75,24 @@ async function main(argv: string[]): Promise<number | undefined> {
   await handle.server.connect(transport);
   logger.info(`qwen-asr-mcp ${VERSION} ready on stdio (region ${config.region}, output ${config.outputDir})`);
   return undefined;
+}
+
+/** One CLI command; the first Ctrl-C cancels it cleanly, a second one exits at once. */
+async function runCommand(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    process.stderr.write('\ninterrupting (Ctrl-C again to quit at once)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    return await runCli(argv, { stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
 }
 
 main(process.argv.slice(2)).then(

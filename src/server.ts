@@ -2,11 +2,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { OutputDirs } from './output/paths.js';
-import { TaskStore } from './output/task-store.js';
-import { TranscriptStore } from './output/transcripts.js';
+import { createProvider } from './provider/create.js';
 import type { HttpClient } from './provider/http.js';
-import { AsrProvider } from './provider/index.js';
+import type { AsrProvider } from './provider/index.js';
 import { registerTranscriptResources } from './resources/transcripts.js';
 import { registerTools } from './tools/index.js';
 import { VERSION } from './version.js';
@@ -28,16 +26,7 @@ export function createServer(
   opts: { logger?: Logger; http?: HttpClient } = {},
 ): ServerHandle {
   const logger = opts.logger ?? createLogger();
-  const dirs = new OutputDirs(config.outputDir, config.env, config.home, logger);
-  const transcripts = new TranscriptStore(dirs);
-  const provider = new AsrProvider({
-    config,
-    logger,
-    dirs,
-    tasks: new TaskStore(dirs),
-    transcripts,
-    http: opts.http,
-  });
+  const { provider, transcripts } = createProvider(config, { logger, http: opts.http });
   const server = new McpServer(
     { name: 'qwen-asr-mcp', title: 'Qwen ASR', version: VERSION },
     { capabilities: { tools: {}, resources: {}, logging: {} }, instructions: INSTRUCTIONS },

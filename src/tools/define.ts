@@ -8,9 +8,9 @@ import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { AsrError, describeError } from '../errors.js';
 import { scrub } from '../log.js';
+import { ProgressReporter } from '../progress.js';
 import type { CallContext, TranscriptionResult } from '../provider/types.js';
 import type { ToolDeps } from './deps.js';
-import { ProgressReporter } from './progress.js';
 import { type ToolPayload, toToolPayload } from './result.js';
 
 export interface ToolDefinition<Shape extends z.ZodRawShape> {

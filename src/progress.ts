@@ -3,8 +3,8 @@
  * ever goes up (the spec requires it), a human message, and a heartbeat at a fixed interval so clients
  * that reset their timeout on progress keep waiting while a task runs.
  */
-import { formatElapsed } from '../provider/pacing.js';
-import type { ProgressEvent, Stage } from '../provider/types.js';
+import { formatElapsed } from './provider/pacing.js';
+import type { ProgressEvent, Stage } from './provider/types.js';
 
 export interface ProgressNotice {
   progress: number;
