@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { ConfigurationError } from './errors.js';
 
 /** Everything the server reads from its environment, validated once at start-up. */
@@ -27,6 +27,10 @@ export interface Config {
   /** Where the API key is looked up; read at each call so a key added later works without a restart. */
   env: Record<string, string | undefined>;
   home: string;
+  /** The working directory at start-up (relative paths resolve against it). */
+  cwd: string;
+  /** ASR_ALLOWED_DIRS: directories local audio may be read from (absolute, `~` expanded). */
+  allowedDirs: string[] | undefined;
 }
 
 export type Region = 'cn-beijing' | 'ap-southeast-1' | 'us-east-1';
@@ -98,7 +102,20 @@ export function loadConfig(
     uploadAttempts: intSetting(env, 'ASR_UPLOAD_ATTEMPTS', 3, 1, 10),
     env,
     home,
+    cwd,
+    allowedDirs: allowedDirs(env.ASR_ALLOWED_DIRS, home, cwd),
   };
+}
+
+/** Path-delimiter separated (`:` on Linux and macOS, `;` on Windows); empty entries ignored. */
+function allowedDirs(value: string | undefined, home: string, cwd: string): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const dirs = value
+    .split(delimiter)
+    .map((d) => d.trim())
+    .filter(Boolean)
+    .map((d) => resolveUserPath(d, home, cwd));
+  return dirs.length > 0 ? dirs : undefined;
 }
 
 function optionalUrl(env: Record<string, string | undefined>, name: string): string | undefined {

@@ -1,3 +1,5 @@
+import { redact, scrub } from './secrets.js';
+
 /**
  * Typed errors. Every failure the server can report is one of these, so the tool wrapper can turn it
  * into an `isError` result with a message that says what went wrong and what to do about it.
@@ -39,13 +41,14 @@ export class AsrError extends Error {
   readonly hint?: string;
 
   constructor(kind: ErrorKind, message: string, details: ErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    // Masked at birth: an error may quote a response body that echoed the key or a header.
+    super(scrub(message), details.cause === undefined ? undefined : { cause: details.cause });
     this.name = new.target.name;
     this.kind = kind;
     this.code = details.code;
     this.requestId = details.requestId;
     this.status = details.status;
-    this.hint = details.hint;
+    this.hint = details.hint === undefined ? undefined : scrub(details.hint);
   }
 
   /** One paragraph for a person or an agent: what, the API's code and request id, then what to do. */
@@ -153,12 +156,5 @@ export function isAbortError(err: unknown): boolean {
 /** Anything thrown, as text fit for a user, with the API key (if any) masked. */
 export function describeError(err: unknown, secret?: string): string {
   const text = err instanceof AsrError ? err.describe() : err instanceof Error ? err.message : String(err);
-  return redact(text, secret);
-}
-
-export function redact(text: string, secret?: string): string {
-  let out = text;
-  if (secret && secret.length >= 4) out = out.split(secret).join('***');
-  // Bearer tokens that leaked into a message from elsewhere (an echoed header, say).
-  return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/-]{8,}=*/gi, '$1***');
+  return scrub(redact(text, secret));
 }

@@ -40,6 +40,12 @@ async function main(argv: string[]): Promise<number | undefined> {
     return 2;
   }
   const logger = createLogger();
+  // One bad promise must not take down a server that other calls depend on.
+  process.on('unhandledRejection', (reason) => {
+    logger.error(
+      `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
+  });
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
@@ -65,12 +71,6 @@ async function main(argv: string[]): Promise<number | undefined> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.stdin.on('end', () => void shutdown('stdin closed'));
   process.stdin.on('close', () => void shutdown('stdin closed'));
-  // One bad promise must not take down a server that other calls depend on.
-  process.on('unhandledRejection', (reason) => {
-    logger.error(
-      `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
-    );
-  });
 
   await handle.server.connect(transport);
   logger.info(`qwen-asr-mcp ${VERSION} ready on stdio (region ${config.region}, output ${config.outputDir})`);

@@ -1,4 +1,6 @@
-import { redact } from './errors.js';
+import { scrub } from './secrets.js';
+
+export { registerSecret, scrub } from './secrets.js';
 
 /**
  * stdout carries the protocol, so everything human goes to stderr. Every line passes through `redact`
@@ -7,18 +9,6 @@ import { redact } from './errors.js';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const secrets = new Set<string>();
-
-export function registerSecret(secret: string): void {
-  if (secret.length >= 4) secrets.add(secret);
-}
-
-export function scrub(text: string): string {
-  let out = text;
-  for (const s of secrets) out = redact(out, s);
-  return redact(out);
-}
-
 export interface Logger {
   debug(message: string): void;
   info(message: string): void;

@@ -1,5 +1,9 @@
 /** `createServer(config)`: the MCP server with its tools and resources, independent of any transport. */
+
+import { fileURLToPath } from 'node:url';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { FileAccess } from './audio/access.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createProvider } from './provider/create.js';
@@ -21,16 +25,70 @@ const INSTRUCTIONS = `Speech-to-text with Alibaba Cloud Qwen ASR.
 - Keep language_hints minimal: one code only when the language is certain, else none.
 - Whole transcripts are saved to files (paths in the result) and readable as transcript:// resources.`;
 
+/**
+ * The client's roots (`roots/list`), asked once and cached until the client says they changed.
+ * A client without the capability, or one that fails to answer, has none.
+ */
+class ClientRoots {
+  private cached: Promise<string[] | undefined> | undefined;
+
+  constructor(
+    private readonly server: McpServer,
+    private readonly logger: Logger,
+  ) {
+    server.server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+      this.cached = undefined;
+      logger.debug('client roots changed');
+    });
+  }
+
+  get(): Promise<string[] | undefined> {
+    if (!this.server.server.getClientCapabilities()?.roots) return Promise.resolve(undefined);
+    this.cached ??= this.fetch();
+    return this.cached;
+  }
+
+  private async fetch(): Promise<string[] | undefined> {
+    try {
+      const { roots } = await this.server.server.listRoots(undefined, { timeout: ROOTS_TIMEOUT_MS });
+      const paths = roots.flatMap((r) => {
+        try {
+          return r.uri.startsWith('file://') ? [fileURLToPath(r.uri)] : [];
+        } catch {
+          return [];
+        }
+      });
+      this.logger.debug(`client roots: ${paths.join(', ') || '(none)'}`);
+      return paths;
+    } catch (err) {
+      this.cached = undefined; // ask again next time
+      this.logger.warn(
+        `the client offers roots but roots/list failed (${err instanceof Error ? err.message : String(err)}); using ASR_ALLOWED_DIRS or the default folders`,
+      );
+      return undefined;
+    }
+  }
+}
+
+const ROOTS_TIMEOUT_MS = 5000;
+
 export function createServer(
   config: Config,
   opts: { logger?: Logger; http?: HttpClient } = {},
 ): ServerHandle {
   const logger = opts.logger ?? createLogger();
-  const { provider, transcripts } = createProvider(config, { logger, http: opts.http });
   const server = new McpServer(
     { name: 'qwen-asr-mcp', title: 'Qwen ASR', version: VERSION },
     { capabilities: { tools: {}, resources: {}, logging: {} }, instructions: INSTRUCTIONS },
   );
+  const roots = new ClientRoots(server, logger);
+  const access = new FileAccess({
+    home: config.home,
+    cwd: config.cwd,
+    allowedDirs: config.allowedDirs,
+    clientRoots: () => roots.get(),
+  });
+  const { provider, transcripts } = createProvider(config, { logger, http: opts.http, access });
   registerTools(server, { config, logger, provider });
   registerTranscriptResources(server, transcripts);
   return {

@@ -8,6 +8,7 @@ import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveUserPath } from '../config.js';
 import { InputError } from '../errors.js';
+import type { FileAccess } from './access.js';
 import { type DurationEstimate, fileByteSource, readDuration } from './duration.js';
 import { describeUnknown, SNIFF_BYTES, type SniffResult, sniff } from './sniff.js';
 
@@ -34,7 +35,7 @@ export const ACCEPTED_FORMATS_TEXT =
 
 export async function resolveAudio(
   input: string,
-  opts: { home: string; cwd?: string },
+  opts: { home: string; cwd?: string; access?: FileAccess },
 ): Promise<AudioSource> {
   const audio = input.trim();
   if (!audio)
@@ -66,7 +67,9 @@ export async function resolveAudio(
   } catch {
     throw new InputError(`\`audio\` "${audio}" is not a valid file:// URL.`);
   }
-  return inspectFile(path, audio, cwd);
+  // Confinement first: a path outside the allowed folders is refused before it is even stat'ed.
+  const allowed = opts.access ? await opts.access.authorize(path, audio) : path;
+  return inspectFile(allowed, audio, cwd);
 }
 
 async function inspectFile(path: string, given: string, cwd: string): Promise<FileAudio> {

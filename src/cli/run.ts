@@ -4,6 +4,7 @@
  * script can branch on.
  */
 
+import { FileAccess } from '../audio/access.js';
 import { loadConfig } from '../config.js';
 import { AsrError, CancelledError, describeError, InputError } from '../errors.js';
 import { createLogger, scrub } from '../log.js';
@@ -119,7 +120,14 @@ async function execute(cmd: TranscribeCommand | StatusCommand, io: CliIo): Promi
     io.stderr.write(`qwen-asr-mcp: ${scrub(describeError(err))}\n`);
     return EXIT.failed;
   }
-  const { provider } = createProvider(config, { logger });
+  // The user typed the path, so the command line reads what they name, unless ASR_ALLOWED_DIRS says otherwise.
+  const access = new FileAccess({
+    home: config.home,
+    cwd: config.cwd,
+    allowedDirs: config.allowedDirs,
+    unrestricted: true,
+  });
+  const { provider } = createProvider(config, { logger, access });
   const bar = new ProgressBar(io.stderr);
   const reporter = cmd.quiet ? undefined : new ProgressReporter((n) => void bar.show(n), 5000);
   const ctx = { signal: io.signal, onProgress: reporter && ((e: ProgressEvent) => reporter.update(e)) };
@@ -167,7 +175,7 @@ async function report(
     const submittedOnly = cmd.command === 'transcribe' ? cmd.submitOnly : !cmd.wait;
     // The id alone on stdout, so `id=$(qwen-asr-mcp transcribe --async …)` works.
     io.stdout.write(`${result.task_id}\n`);
-    if (cmd.printResponse) io.stdout.write(`${JSON.stringify(result.raw, null, 2)}\n`);
+    if (cmd.printResponse) io.stdout.write(`${scrub(JSON.stringify(result.raw, null, 2))}\n`);
     say(
       `${result.status}${result.progress ? ` (${result.progress})` : ''}: follow it with: qwen-asr-mcp status ${result.task_id} --wait`,
     );
@@ -177,14 +185,14 @@ async function report(
     );
     return EXIT.failed;
   }
-  const output = render(cmd, result);
+  const output = scrub(render(cmd, result));
   if (cmd.output) {
     await writeFileAtomic(cmd.output, output);
     say(`wrote ${cmd.output}`);
   } else {
     io.stdout.write(output);
   }
-  if (cmd.printResponse) io.stdout.write(`${JSON.stringify(result.raw, null, 2)}\n`);
+  if (cmd.printResponse) io.stdout.write(`${scrub(JSON.stringify(result.raw, null, 2))}\n`);
   if (result.files) say(`saved: ${Object.values(result.files).filter(Boolean).join(', ')}`);
   return EXIT.done;
 }

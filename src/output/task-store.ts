@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SavedFiles, TaskStatus } from '../provider/types.js';
+import { scrub } from '../secrets.js';
 import { writeFileAtomic } from './atomic.js';
 import type { OutputDirs } from './paths.js';
 
@@ -52,7 +53,7 @@ export class TaskStore {
   }
 
   async put(record: TaskRecord): Promise<void> {
-    await writeFileAtomic(this.path(record.id), `${JSON.stringify(record, null, 2)}\n`);
+    await writeFileAtomic(this.path(record.id), `${scrub(JSON.stringify(record, null, 2))}\n`);
   }
 
   async update(id: string, patch: Partial<TaskRecord>): Promise<TaskRecord | undefined> {

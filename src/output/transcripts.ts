@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SavedFiles, TranscriptionResult } from '../provider/types.js';
+import { scrub } from '../secrets.js';
 import type { OutputDirs } from './paths.js';
 import { toSrt, toVtt } from './subtitles.js';
 
@@ -36,7 +37,7 @@ export class TranscriptStore {
       files.vtt = `${base}.vtt`;
     }
     const saved: TranscriptionResult = { ...result, transcript_id: id, files };
-    const write = (path: string, data: string) => writeFile(path, data, { flag: 'wx', mode: 0o600 });
+    const write = (path: string, data: string) => writeFile(path, scrub(data), { flag: 'wx', mode: 0o600 });
     await write(files.txt, `${result.text}\n`);
     if (timed) {
       await write(files.srt!, toSrt(sentences));

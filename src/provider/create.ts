@@ -1,4 +1,5 @@
 /** Builds the provider with its stores, for the MCP server and the command line alike. */
+import type { FileAccess } from '../audio/access.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { OutputDirs } from '../output/paths.js';
@@ -13,7 +14,10 @@ export interface ProviderBundle {
   dirs: OutputDirs;
 }
 
-export function createProvider(config: Config, opts: { logger: Logger; http?: HttpClient }): ProviderBundle {
+export function createProvider(
+  config: Config,
+  opts: { logger: Logger; http?: HttpClient; access: FileAccess },
+): ProviderBundle {
   const dirs = new OutputDirs(config.outputDir, config.env, config.home, opts.logger);
   const transcripts = new TranscriptStore(dirs);
   const provider = new AsrProvider({
@@ -23,6 +27,7 @@ export function createProvider(config: Config, opts: { logger: Logger; http?: Ht
     tasks: new TaskStore(dirs),
     transcripts,
     http: opts.http,
+    access: opts.access,
   });
   return { provider, transcripts, dirs };
 }

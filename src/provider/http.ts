@@ -99,8 +99,17 @@ export class HttpClient {
     return this.dispatcher;
   }
 
-  async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+  /** Lets requests in flight finish for a moment, then cuts them: shutdown must not hang on a poll. */
+  async close(graceMs = 1000): Promise<void> {
+    if (!this.ownsDispatcher) return;
+    let timer: NodeJS.Timeout | undefined;
+    const closed = this.dispatcher.close().then(() => true);
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    const inTime = await Promise.race([closed, late]);
+    clearTimeout(timer);
+    if (!inTime) await this.dispatcher.destroy().catch(() => {});
   }
 
   async json<T = unknown>(req: JsonRequest): Promise<JsonResponse<T>> {

@@ -4,6 +4,7 @@
  * waits within a budget, reports progress, records tasks durably and saves transcripts.
  */
 import { randomUUID } from 'node:crypto';
+import type { FileAccess } from '../audio/access.js';
 import {
   type AudioSource,
   buildDataUri,
@@ -48,6 +49,8 @@ export interface ProviderDeps {
   tasks: TaskStore;
   transcripts: TranscriptStore;
   http?: HttpClient;
+  /** Where local files may be read from; none means unconfined (in-process tests). */
+  access?: FileAccess;
 }
 
 export interface StatusRequest {
@@ -129,9 +132,21 @@ export class AsrProvider {
     return this.deps.config;
   }
 
-  /** Stop background work (uploads, polls) and release connections. */
-  async close(): Promise<void> {
-    for (const job of this.jobs.values()) job.controller.abort();
+  /**
+   * Stop background work (uploads, polls) and release connections. Jobs get a moment to record how
+   * they ended in the task store, so a restart can tell the caller what happened.
+   */
+  async close(graceMs = 2000): Promise<void> {
+    const jobs = [...new Set(this.jobs.values())];
+    for (const job of jobs) job.controller.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(jobs.map((j) => j.submitted)),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
     await this.api.http.close();
   }
 
@@ -147,7 +162,11 @@ export class AsrProvider {
     let model = resolveModel(req.model);
     resolveApiKey(this.config); // fail before touching files or the network when no key is set
     ctx.onProgress?.({ stage: 'preparing' });
-    const source = await resolveAudio(req.audio, { home: this.config.home });
+    const source = await resolveAudio(req.audio, {
+      home: this.config.home,
+      cwd: this.config.cwd,
+      access: this.deps.access,
+    });
     const warnings: string[] = [];
     const rerouted = this.route(req, model, explicitModel, source, warnings);
     model = rerouted;

@@ -68,7 +68,9 @@ export function registerDefinedTool<Shape extends z.ZodRawShape>(
         );
         if (result.status === 'SUCCEEDED') reporter?.update({ stage: 'done' });
         await reporter?.settle();
-        return toToolPayload(result, deps.config.maxTextChars) satisfies ToolPayload;
+        // Results carry API responses verbatim; one last pass masks a key any of them echoed.
+        const payload = toToolPayload(result, deps.config.maxTextChars);
+        return JSON.parse(scrub(JSON.stringify(payload))) as ToolPayload;
       } catch (err) {
         await reporter?.settle();
         return errorResult(err, def.name, deps);

@@ -34,6 +34,10 @@ export type Fault =
   | { kind: 'html' }
   | { kind: 'delay'; ms: number }
   | { kind: 'trickle'; intervalMs: number }
+  /** A 200 answer whose JSON body is this many bytes long (a runaway or hostile response). */
+  | { kind: 'oversized'; bytes: number }
+  /** A 200 answer that is not JSON at all, under a non-JSON content type. */
+  | { kind: 'wrong-type' }
   /** A streamed (SSE) answer whose connection drops after this many chunks. */
   | { kind: 'cut-stream'; afterChunks: number };
 
@@ -289,6 +293,25 @@ export class FakeDashScope {
       case 'delay':
         await delay(fault.ms);
         return false;
+      case 'oversized': {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(fault.bytes) });
+        const piece = Buffer.alloc(1024 * 1024, 0x20);
+        piece[0] = 0x7b; // '{', then spaces: valid-looking JSON that never ends
+        let left = fault.bytes;
+        while (left > 0 && !res.destroyed) {
+          const n = Math.min(left, piece.length);
+          if (!res.write(n === piece.length ? piece : piece.subarray(0, n)))
+            await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+          left -= n;
+          piece[0] = 0x20;
+        }
+        res.end();
+        return true;
+      }
+      case 'wrong-type':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('OK');
+        return true;
       case 'cut-stream':
         this.cutStreamAfter = fault.afterChunks;
         return false;
@@ -721,6 +744,7 @@ export class FakeDashScope {
     record: RecordedRequest,
   ): Promise<void> {
     const fault = this.faults.get('upload')?.shift();
+    if (fault?.kind === 'delay') await delay(fault.ms); // the body waits in the socket buffers meanwhile
     const boundary = /boundary=(.+)$/.exec(String(req.headers['content-type'] ?? ''))?.[1];
     let head = Buffer.alloc(0);
     let total = 0;

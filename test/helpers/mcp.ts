@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 
 export const SERVER_ENTRY = join(import.meta.dirname, '..', '..', 'dist', 'index.js');
 
@@ -12,18 +13,26 @@ export interface Session {
 }
 
 /** Spawns the built server over stdio, as an MCP client would, with exactly this environment. */
-export async function connect(env: Record<string, string>): Promise<Session> {
+export async function connect(
+  env: Record<string, string>,
+  opts: { capabilities?: ClientCapabilities; beforeConnect?: (client: Client) => void; cwd?: string } = {},
+): Promise<Session> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [SERVER_ENTRY],
     env: { PATH: process.env.PATH ?? '', ...env },
     stderr: 'pipe',
+    cwd: opts.cwd,
   });
   let err = '';
   transport.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  const client = new Client({ name: 'qwen-asr-mcp-tests', version: '1.0.0' });
+  const client = new Client(
+    { name: 'qwen-asr-mcp-tests', version: '1.0.0' },
+    { capabilities: opts.capabilities ?? {} },
+  );
+  opts.beforeConnect?.(client);
   await client.connect(transport);
   return {
     client,

@@ -1,3 +1,4 @@
+import type { FileAccess } from '../../src/audio/access.js';
 import type { Config } from '../../src/config.js';
 import { OutputDirs } from '../../src/output/paths.js';
 import { TaskStore } from '../../src/output/task-store.js';
@@ -7,7 +8,7 @@ import { AsrProvider } from '../../src/provider/index.js';
 import { captureLogger } from './env.js';
 
 /** An in-process provider with fast backoff, for tests that steer the fake step by step. */
-export function makeProvider(config: Config) {
+export function makeProvider(config: Config, opts: { access?: FileAccess } = {}) {
   const logger = captureLogger();
   const dirs = new OutputDirs(config.outputDir, config.env, config.home, logger);
   const http = new HttpClient({
@@ -20,6 +21,6 @@ export function makeProvider(config: Config) {
   });
   const tasks = new TaskStore(dirs);
   const transcripts = new TranscriptStore(dirs);
-  const provider = new AsrProvider({ config, logger, dirs, tasks, transcripts, http });
+  const provider = new AsrProvider({ config, logger, dirs, tasks, transcripts, http, access: opts.access });
   return { provider, logger, tasks, transcripts, dirs };
 }

@@ -307,7 +307,7 @@ describe('wait budget, status, restart, cancellation', () => {
     const a = setup();
     fake.inject('policy', { kind: 'delay', ms: 300 });
     const first = await a.provider.transcribe({ audio: fixture('speech.m4a'), wait_seconds: 0.05 });
-    await a.provider.close(); // the "restart": background work stops
+    // A crash: another process reads the store while the record still says UPLOADING.
     const b = setup();
     const err = await b.provider.taskStatus({ task_id: first.task_id! }).catch((e) => e);
     expect(err).toBeInstanceOf(TaskFailedError);
@@ -315,6 +315,20 @@ describe('wait budget, status, restart, cancellation', () => {
       /never reached DashScope: the server was restarted while the file was uploading/,
     );
     expect(err.describe()).toMatch(/Call asr_transcribe again/);
+    await a.provider.close();
+  });
+
+  it('records an upload stopped by a clean shutdown as cancelled', async () => {
+    const a = setup();
+    fake.inject('policy', { kind: 'delay', ms: 300 });
+    const first = await a.provider.transcribe({ audio: fixture('speech.m4a'), wait_seconds: 0.05 });
+    await a.provider.close();
+    expect((await a.tasks.get(first.task_id!))?.status).toBe('CANCELED');
+    const err = await setup()
+      .provider.taskStatus({ task_id: first.task_id! })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(TaskFailedError);
+    expect(err.message).toMatch(/never reached DashScope: .*cancel/i);
   });
 
   it('cancels a PENDING task remotely when the caller cancels', async () => {
