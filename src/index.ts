@@ -8,6 +8,7 @@ import { EXIT, runCli } from './cli/run.js';
 import { loadConfig } from './config.js';
 import { AsrError } from './errors.js';
 import { createLogger } from './log.js';
+import { loadUndici } from './provider/http.js';
 import { createServer } from './server.js';
 import { VERSION } from './version.js';
 
@@ -73,6 +74,8 @@ async function main(argv: string[]): Promise<number | undefined> {
   process.stdin.on('close', () => void shutdown('stdin closed'));
 
   await handle.server.connect(transport);
+  // Load the HTTP stack once the client has its tool list, so the first call does not wait for it.
+  setTimeout(() => void loadUndici().catch(() => {}), 1000).unref();
   logger.info(`qwen-asr-mcp ${VERSION} ready on stdio (region ${config.region}, output ${config.outputDir})`);
   return undefined;
 }

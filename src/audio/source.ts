@@ -144,26 +144,54 @@ export function dataUriLength(size: number, mime: string): number {
   return DATA_URI_OVERHEAD(mime) + 4 * Math.ceil(size / 3);
 }
 
+/** Bytes produced on demand, once per request attempt, with their length known in advance. */
+export interface ByteStream {
+  length: number;
+  open(signal?: AbortSignal): AsyncIterable<Buffer>;
+}
+
 /**
- * The data URI as one Buffer, encoded chunk by chunk from disk so that the file is never held twice
- * (once raw, once as a base64 string) on top of the result.
+ * The data URI of a file as a stream: read from disk and base64-encoded piece by piece while the
+ * request is sent, so not even one whole copy of the encoding is held in memory.
  */
+export function dataUriStream(file: FileAudio): ByteStream {
+  const length = dataUriLength(file.size, file.format.mime);
+  return {
+    length,
+    async *open(signal?: AbortSignal) {
+      const prefix = Buffer.from(`data:${file.format.mime};base64,`, 'latin1');
+      yield prefix;
+      let produced = prefix.length;
+      let carry = Buffer.alloc(0);
+      // Chunk sizes a multiple of 3 keep base64 groups aligned, so pieces concatenate to the whole.
+      const stream = createReadStream(file.path, { highWaterMark: 3 * 128 * 1024, signal });
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+        const usable = data.length - (data.length % 3);
+        const piece = Buffer.from(data.subarray(0, usable).toString('base64'), 'latin1');
+        carry = Buffer.from(data.subarray(usable));
+        produced += piece.length;
+        if (produced > length) break;
+        yield piece;
+      }
+      if (carry.length > 0) {
+        const last = Buffer.from(carry.toString('base64'), 'latin1');
+        produced += last.length;
+        if (produced <= length) yield last;
+      }
+      if (produced !== length) {
+        // The declared Content-Length can no longer be honoured: abort rather than send a wrong body.
+        throw new InputError(
+          `${file.path} changed size while it was being read. Try again once it is complete.`,
+        );
+      }
+    },
+  };
+}
+
+/** The whole data URI in one Buffer (for callers that need it at once; requests use the stream). */
 export async function buildDataUri(file: FileAudio, signal?: AbortSignal): Promise<Buffer> {
-  const prefix = `data:${file.format.mime};base64,`;
-  const out = Buffer.allocUnsafe(dataUriLength(file.size, file.format.mime));
-  let at = out.write(prefix, 0, 'latin1');
-  let carry = Buffer.alloc(0);
-  // Chunk sizes a multiple of 3 keep base64 groups aligned, so pieces concatenate to the whole encoding.
-  const stream = createReadStream(file.path, { highWaterMark: 3 * 64 * 1024, signal });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-    const usable = data.length - (data.length % 3);
-    at += out.write(data.subarray(0, usable).toString('base64'), at, 'latin1');
-    carry = Buffer.from(data.subarray(usable));
-  }
-  if (carry.length > 0) at += out.write(carry.toString('base64'), at, 'latin1');
-  if (at !== out.length) {
-    throw new InputError(`${file.path} changed size while it was being read. Try again once it is complete.`);
-  }
-  return out;
+  const pieces: Buffer[] = [];
+  for await (const piece of dataUriStream(file).open(signal)) pieces.push(piece);
+  return Buffer.concat(pieces);
 }

@@ -2,6 +2,7 @@
  * DashScope's endpoints, one method each: sync recognition (compatible or native), async submit,
  * task query and cancel, and the transcription JSON. No policy lives here beyond what the wire needs.
  */
+import type { ByteStream } from '../audio/source.js';
 import type { Config } from '../config.js';
 import { resolveApiKey } from '../config.js';
 import { ConfigurationError } from '../errors.js';
@@ -57,7 +58,7 @@ export class DashScopeApi {
   async recognizeSync(
     model: ModelInfo,
     options: SyncOptions,
-    audio: string | Buffer,
+    audio: string | Buffer | ByteStream,
     signal?: AbortSignal,
     onPartial?: (textSoFar: string) => void,
   ): Promise<{ parsed: SyncParsed; raw: unknown; endpoint: 'compatible' | 'native'; streamed: boolean }> {
@@ -71,6 +72,7 @@ export class DashScopeApi {
     const json = JSON.stringify(body);
     const marker = JSON.stringify(AUDIO_PLACEHOLDER).slice(1, -1);
     const at = json.indexOf(marker);
+    // A data URI needs no JSON escaping (base64 and `data:mime;base64,`), so its bytes go in as they are.
     const audioPiece = typeof audio === 'string' ? Buffer.from(JSON.stringify(audio).slice(1, -1)) : audio;
     const parts = [Buffer.from(json.slice(0, at)), audioPiece, Buffer.from(json.slice(at + marker.length))];
     const url =

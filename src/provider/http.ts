@@ -4,7 +4,8 @@
  * mapping of DashScope's error bodies onto typed errors. The dispatcher is injectable for tests.
  */
 import { Readable } from 'node:stream';
-import { Agent, type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { ByteStream } from '../audio/source.js';
 import {
   ApiError,
   AuthenticationError,
@@ -38,9 +39,9 @@ export interface JsonRequest {
   method: 'GET' | 'POST';
   url: string;
   headers?: Record<string, string>;
-  /** A JSON value, or pre-encoded body pieces (to avoid copying a large data URI). */
+  /** A JSON value, or pre-encoded body pieces (a large data URI is a stream, never copied whole). */
   json?: unknown;
-  bodyParts?: Buffer[];
+  bodyParts?: (Buffer | ByteStream)[];
   /** Safe to send twice? GETs and task queries are; an async submit is not. */
   idempotent: boolean;
   signal?: AbortSignal;
@@ -69,21 +70,26 @@ const REJECTED_STATUS = new Set([429, 503]);
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 const DEFAULT_MAX_RESPONSE = 32 * 1024 * 1024;
 
+type Undici = typeof import('undici');
+let undiciModule: Promise<Undici> | undefined;
+
+/**
+ * undici is loaded on the first request, not at start-up: it is the largest module we load, and
+ * clients wait on `initialize` and `tools/list`, which never need it.
+ */
+export function loadUndici(): Promise<Undici> {
+  undiciModule ??= import('undici');
+  return undiciModule;
+}
+
 export class HttpClient {
-  private readonly dispatcher: Dispatcher;
+  private dispatcher: Dispatcher | undefined;
   private readonly ownsDispatcher: boolean;
   readonly options: Required<Omit<HttpOptions, 'dispatcher'>>;
 
   constructor(options: HttpOptions) {
     this.ownsDispatcher = !options.dispatcher;
-    this.dispatcher =
-      options.dispatcher ??
-      new Agent({
-        keepAliveTimeout: 30_000,
-        connect: { timeout: Math.min(options.timeoutMs, 15_000) },
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      });
+    this.dispatcher = options.dispatcher;
     this.options = {
       timeoutMs: options.timeoutMs,
       maxRetries: options.maxRetries,
@@ -95,21 +101,29 @@ export class HttpClient {
     };
   }
 
-  get agent(): Dispatcher {
-    return this.dispatcher;
+  /** undici's `request` and the shared keep-alive dispatcher, created on first use. */
+  async transport(): Promise<{ request: Undici['request']; dispatcher: Dispatcher }> {
+    const undici = await loadUndici();
+    this.dispatcher ??= new undici.Agent({
+      keepAliveTimeout: 30_000,
+      connect: { timeout: Math.min(this.options.timeoutMs, 15_000) },
+      headersTimeout: this.options.timeoutMs,
+      bodyTimeout: this.options.timeoutMs,
+    });
+    return { request: undici.request, dispatcher: this.dispatcher };
   }
 
-  /** Lets requests in flight finish for a moment, then cuts them: shutdown must not hang on a poll. */
   async close(graceMs = 1000): Promise<void> {
-    if (!this.ownsDispatcher) return;
+    if (!this.ownsDispatcher || !this.dispatcher) return;
+    const dispatcher = this.dispatcher;
     let timer: NodeJS.Timeout | undefined;
-    const closed = this.dispatcher.close().then(() => true);
+    const closed = dispatcher.close().then(() => true);
     const late = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), graceMs);
     });
     const inTime = await Promise.race([closed, late]);
     clearTimeout(timer);
-    if (!inTime) await this.dispatcher.destroy().catch(() => {});
+    if (!inTime) await dispatcher.destroy().catch(() => {});
   }
 
   async json<T = unknown>(req: JsonRequest): Promise<JsonResponse<T>> {
@@ -168,19 +182,25 @@ export class HttpClient {
   private async once<T>(
     req: JsonRequest,
     headers: Record<string, string>,
-    body: Buffer[] | undefined,
+    body: (Buffer | ByteStream)[] | undefined,
     stream: { delivered: boolean },
   ): Promise<JsonResponse<T> | ApiError> {
     // A per-attempt deadline on top of undici's header/body timeouts: a body that trickles one byte
     // at a time would otherwise never trip the idle-based body timeout.
     const deadline = AbortSignal.timeout(this.options.timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+    const { request, dispatcher } = await this.transport();
     const res = await request(req.url, {
       method: req.method,
       headers,
       // Pieces are streamed as they are, so a large data URI is not copied into one more buffer.
-      body: body === undefined ? undefined : body.length === 1 ? body[0] : Readable.from(body),
-      dispatcher: this.dispatcher,
+      body:
+        body === undefined
+          ? undefined
+          : body.length === 1 && Buffer.isBuffer(body[0])
+            ? body[0]
+            : Readable.from(pieces(body, req.signal)),
+      dispatcher,
       signal,
     });
     const contentType = headerValue(res.headers['content-type']) ?? '';
@@ -305,6 +325,14 @@ async function readEvents(
   if (data.length > 0) {
     stream.delivered = true;
     onEvent(data.join('\n'));
+  }
+}
+
+/** Body pieces in order, streams opened afresh for each attempt. */
+async function* pieces(parts: (Buffer | ByteStream)[], signal?: AbortSignal): AsyncGenerator<Buffer> {
+  for (const part of parts) {
+    if (Buffer.isBuffer(part)) yield part;
+    else yield* part.open(signal);
   }
 }
 

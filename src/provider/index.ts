@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { FileAccess } from '../audio/access.js';
 import {
   type AudioSource,
-  buildDataUri,
+  type ByteStream,
   dataUriLength,
+  dataUriStream,
   type FileAudio,
   resolveAudio,
   sourceStem,
@@ -297,10 +298,10 @@ export class AsrProvider {
     ctx: CallContext,
   ): Promise<TranscriptionResult> {
     const mapped = mapSyncOptions(req, model);
-    let audio: string | Buffer;
+    let audio: string | ByteStream;
     if (source.kind === 'file') {
       ctx.onProgress?.({ stage: 'encoding' });
-      audio = await buildDataUri(source, ctx.signal);
+      audio = dataUriStream(source);
     } else {
       audio = source.url;
     }

@@ -1,22 +1,39 @@
 import { sleep } from './http.js';
 
 /**
- * Spaces task queries so the whole process stays under `perSecond`, however many tasks are polled at
- * once (the account's limit is 20 QPS, shared by everything using the key).
+ * Keeps task queries of the whole process under `perSecond` in every one-second window, however many
+ * tasks are polled at once (the account's limit is 20 QPS, shared by everything using the key). A
+ * sliding window rather than even spacing: timer lateness can squeeze evenly spaced queries, and a
+ * service counting per window would see one too many.
  */
 export class RateLimiter {
-  private next = 0;
+  /** A little over a second, so network jitter cannot fold 11 queries into the service's second. */
+  static readonly WINDOW_MS = 1050;
+  private readonly recent: number[] = [];
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly perSecond: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async take(signal?: AbortSignal): Promise<void> {
-    const now = this.now();
-    const slot = Math.max(now, this.next);
-    this.next = slot + 1000 / this.perSecond;
-    if (slot > now) await sleep(slot - now, signal);
+  /** Waits for a free slot; callers are served in the order they asked. */
+  take(signal?: AbortSignal): Promise<void> {
+    const turn = this.queue.then(() => this.acquire(signal));
+    this.queue = turn.catch(() => {});
+    return turn;
+  }
+
+  private async acquire(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = this.now();
+      while (this.recent.length > 0 && now - this.recent[0]! >= RateLimiter.WINDOW_MS) this.recent.shift();
+      if (this.recent.length < this.perSecond) {
+        this.recent.push(now);
+        return;
+      }
+      await sleep(this.recent[0]! + RateLimiter.WINDOW_MS - now, signal);
+    }
   }
 }
 

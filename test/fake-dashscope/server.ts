@@ -49,6 +49,8 @@ export interface RecordedRequest {
   json?: unknown;
   bodyBytes: number;
   at: number;
+  /** When the body had been read (uploads): with `at`, the transfer time. */
+  endedAt?: number;
 }
 
 export interface Media {
@@ -780,6 +782,7 @@ export class FakeDashScope {
       }
     }
     record.bodyBytes = total;
+    record.endedAt = Date.now();
     if (fault?.kind === 'status') {
       res.writeHead(fault.status, { 'content-type': 'application/xml' });
       res.end(`<?xml version="1.0"?><Error><Code>InternalError</Code><Message>injected</Message></Error>`);

@@ -1,0 +1,620 @@
+/**
+ * `npm run bench`: how fast and lean the server is, measured side by side in one run against the local
+ * fake (loopback only), reported as ratios because shared machines are noisy. Prints a table, writes
+ * bench/results.json and refreshes the table in BENCHMARKS.md. `--smoke` runs every figure tiny (the
+ * test suite does that, so the benchmark cannot rot).
+ */
+import { execFile } from 'node:child_process';
+import {
+  closeSync,
+  createReadStream,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { request } from 'undici';
+import { FakeDashScope } from '../test/fake-dashscope/server.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const SERVER = join(ROOT, 'dist', 'index.js');
+const MINIMAL = join(ROOT, 'bench', 'minimal-server.mjs');
+
+export interface BenchOptions {
+  coldStartRuns: number;
+  callRuns: number;
+  encodeMb: number;
+  uploadMb: number;
+  concurrency: number;
+  latencyMs: number;
+  pollTasks: number;
+  pollRunMs: number;
+}
+
+export const FULL: BenchOptions = {
+  coldStartRuns: 20,
+  callRuns: 50,
+  encodeMb: 7,
+  uploadMb: 1024,
+  concurrency: 32,
+  latencyMs: 300,
+  pollTasks: 50,
+  pollRunMs: 5000,
+};
+
+export const SMOKE: BenchOptions = {
+  coldStartRuns: 2,
+  callRuns: 3,
+  encodeMb: 1,
+  uploadMb: 8,
+  concurrency: 4,
+  latencyMs: 50,
+  pollTasks: 4,
+  pollRunMs: 200,
+};
+
+export interface Figure {
+  name: string;
+  value: string;
+  baseline: string;
+  ratio?: number;
+  target?: string;
+  met?: boolean;
+}
+
+export interface BenchResults {
+  date: string;
+  machine: { node: string; cpus: number; cpu: string; platform: string };
+  options: BenchOptions;
+  cold_start: { ours_ms: number; minimal_ms: number; ratio: number; runs: number };
+  per_call: { mcp_ms: number; direct_ms: number; added_ms: number; runs: number };
+  encode: { file_mb: number; ms: number; peak_rss_above_idle_mb: number };
+  upload: {
+    file_mb: number;
+    call_ms: number;
+    upload_ms: number;
+    ours_mb_s: number;
+    curl_ms: number;
+    curl_mb_s: number;
+    ratio: number;
+    idle_rss_mb: number;
+    peak_rss_above_idle_mb: number;
+  };
+  concurrency: { calls: number; latency_ms: number; one_ms: number; all_ms: number; ratio: number };
+  polling: {
+    tasks: number;
+    finish_to_return_median_ms: number;
+    finish_to_return_p95_ms: number;
+    task_qps_max_1s: number;
+    task_qps_mean: number;
+  };
+  streaming: { first_words_ms: number; whole_ms: number };
+  figures: Figure[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const median = (xs: number[]) => quantile(xs, 0.5);
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo]! + (s[Math.ceil(at)]! - s[lo]!) * (at - lo);
+}
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const mb = (bytes: number) => bytes / 1048576;
+
+interface Session {
+  client: Client;
+  pid: number;
+  close(): Promise<void>;
+}
+
+async function spawnServer(entry: string, env: Record<string, string>): Promise<Session> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [entry],
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, pid: transport.pid!, close: () => client.close() };
+}
+
+/** VmRSS and VmHWM (peak) of a process, in bytes, from /proc (Linux). */
+function memory(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** Resets the peak-RSS counter so VmHWM reports the peak of what follows (Linux 4.0+). */
+function resetPeak(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+function wav(path: string, bytes: number, sparse: boolean): void {
+  const dataBytes = bytes - 44;
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(36 + dataBytes, 4);
+  header.write('WAVEfmt ', 8, 'latin1');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(16000, 24);
+  header.writeUInt32LE(32000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'latin1');
+  header.writeUInt32LE(dataBytes, 40);
+  const fd = openSync(path, 'w');
+  writeSync(fd, header);
+  if (sparse) {
+    writeSync(fd, Buffer.alloc(1), 0, 1, 44 + dataBytes - 1);
+  } else {
+    // A low sine, so the bytes are not all zeros.
+    const chunk = Buffer.alloc(1 << 20);
+    for (let i = 0; i < chunk.length / 2; i++) chunk.writeInt16LE(Math.round(3000 * Math.sin(i / 20)), i * 2);
+    for (let left = dataBytes; left > 0; left -= chunk.length)
+      writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+  }
+  closeSync(fd);
+}
+
+const baseEnv = (fake: FakeDashScope, home: string, extra: Record<string, string> = {}) =>
+  fake.env({ HOME: home, OUTPUT_DIR: join(home, 'out'), ASR_WAIT_BUDGET_S: '3600', ...extra });
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+async function coldStart(o: BenchOptions, fake: FakeDashScope, home: string, log: (s: string) => void) {
+  const ours: number[] = [];
+  const minimal: number[] = [];
+  for (let i = 0; i < o.coldStartRuns; i++) {
+    // Interleaved, so drift in the machine's load hits both sides alike.
+    for (const [entry, into] of [
+      [SERVER, ours],
+      [MINIMAL, minimal],
+    ] as const) {
+      const started = performance.now();
+      const s = await spawnServer(entry, baseEnv(fake, home));
+      await s.client.listTools();
+      into.push(performance.now() - started);
+      await s.close();
+    }
+  }
+  const r = { ours_ms: round(median(ours)), minimal_ms: round(median(minimal)), runs: o.coldStartRuns };
+  log(`cold start: ours ${r.ours_ms} ms, minimal ${r.minimal_ms} ms`);
+  return { ...r, ratio: round(r.ours_ms / r.minimal_ms, 2) };
+}
+
+async function perCall(o: BenchOptions, fake: FakeDashScope, s: Session, log: (s: string) => void) {
+  const url = fake.addMedia('percall.mp3', { durationS: 5 });
+  const body = JSON.stringify({
+    model: 'qwen3-asr-flash',
+    messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: url } }] }],
+    stream: false,
+    asr_options: { enable_itn: false },
+  });
+  const headers = {
+    authorization: `Bearer ${fake.env().DASHSCOPE_API_KEY}`,
+    'content-type': 'application/json',
+  };
+  const direct = async () => {
+    const res = await request(`${fake.url}/compatible-mode/v1/chat/completions`, {
+      method: 'POST',
+      headers,
+      body,
+    });
+    await res.body.json();
+  };
+  const viaMcp = async () => {
+    const r = await s.client.callTool({ name: 'asr_transcribe', arguments: { audio: url } });
+    if (r.isError) throw new Error(JSON.stringify(r.content));
+  };
+  const mcp: number[] = [];
+  const raw: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await viaMcp();
+    await direct();
+  }
+  for (let i = 0; i < o.callRuns; i++) {
+    let t = performance.now();
+    await viaMcp();
+    mcp.push(performance.now() - t);
+    t = performance.now();
+    await direct();
+    raw.push(performance.now() - t);
+  }
+  const r = { mcp_ms: round(median(mcp), 2), direct_ms: round(median(raw), 2), runs: o.callRuns };
+  log(`per call: MCP ${r.mcp_ms} ms, direct ${r.direct_ms} ms`);
+  return { ...r, added_ms: round(r.mcp_ms - r.direct_ms, 2) };
+}
+
+async function encode(o: BenchOptions, s: Session, dir: string, log: (s: string) => void) {
+  const file = join(dir, 'encode.wav');
+  wav(file, Math.round(o.encodeMb * 1048576), false);
+  // Warm the path (module code, buffers) once, then measure.
+  await s.client.callTool({ name: 'asr_transcribe', arguments: { audio: file } });
+  const times: number[] = [];
+  let peak = 0;
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const idle = memory(s.pid).rss;
+    resetPeak(s.pid);
+    const t = performance.now();
+    const r = await s.client.callTool({ name: 'asr_transcribe', arguments: { audio: file } });
+    times.push(performance.now() - t);
+    if (r.isError) throw new Error(JSON.stringify(r.content));
+    peak = Math.max(peak, memory(s.pid).hwm - idle);
+  }
+  const r = { file_mb: o.encodeMb, ms: round(median(times)), peak_rss_above_idle_mb: round(mb(peak)) };
+  log(`encode ${o.encodeMb} MB: ${r.ms} ms, peak +${r.peak_rss_above_idle_mb} MB`);
+  return r;
+}
+
+async function upload(
+  o: BenchOptions,
+  fake: FakeDashScope,
+  s: Session,
+  dir: string,
+  log: (s: string) => void,
+) {
+  const file = join(dir, 'upload.wav');
+  const bytes = Math.round(o.uploadMb * 1048576);
+  wav(file, bytes, true);
+  // Read it once first: the first read of a fresh sparse file fills the page cache, a cost that would
+  // otherwise fall on whichever uploader runs first and not on the other.
+  await pipeline(createReadStream(file), new Writable({ write: (_c, _e, done) => done() }));
+  // The fake keeps every request it saw; drop them so its memory does not weigh on this figure.
+  fake.requests.length = 0;
+  await new Promise((r) => setTimeout(r, 200));
+  const policyRes = await request(
+    `${fake.nativeBase}/uploads?action=getPolicy&model=qwen3-asr-flash-filetrans`,
+    { headers: { authorization: `Bearer ${fake.env().DASHSCOPE_API_KEY}` } },
+  );
+  const policy = ((await policyRes.body.json()) as { data: Record<string, string> }).data;
+  const lastUpload = () => fake.requests.filter((q) => q.route === 'upload').at(-1)!;
+  const ours: number[] = [];
+  const curl: number[] = [];
+  const calls: number[] = [];
+  let idle = 0;
+  let peak = 0;
+  let bodyBytes = 0;
+  // Interleaved, three each: ours through the MCP tool, then curl -F with the same policy fields.
+  for (let i = 0; i < 3; i++) {
+    idle = memory(s.pid).rss;
+    resetPeak(s.pid);
+    const t = performance.now();
+    const r = await s.client.callTool({
+      name: 'asr_transcribe',
+      arguments: { audio: file, model: 'qwen3-asr-flash-filetrans', wait_seconds: 3600 },
+    });
+    calls.push(performance.now() - t);
+    if (r.isError) throw new Error(JSON.stringify(r.content));
+    peak = Math.max(peak, memory(s.pid).hwm - idle);
+    const mine = lastUpload();
+    ours.push(mine.endedAt! - mine.at);
+    bodyBytes = mine.bodyBytes;
+    await promisify(execFile)('curl', [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-F',
+      `OSSAccessKeyId=${policy.oss_access_key_id}`,
+      '-F',
+      `Signature=${policy.signature}`,
+      '-F',
+      `policy=${policy.policy}`,
+      '-F',
+      `key=${policy.upload_dir}/curl-${Date.now()}-${i}.wav`,
+      '-F',
+      `x-oss-object-acl=${policy.x_oss_object_acl}`,
+      '-F',
+      `x-oss-forbid-overwrite=${policy.x_oss_forbid_overwrite}`,
+      '-F',
+      'success_action_status=200',
+      '-F',
+      `file=@${file}`,
+      policy.upload_host!,
+    ]);
+    const theirs = lastUpload();
+    curl.push(theirs.endedAt! - theirs.at);
+    fake.requests.length = 0;
+  }
+  const oursMs = median(ours);
+  const curlMs = median(curl);
+  rmSync(file, { force: true });
+  const res = {
+    file_mb: o.uploadMb,
+    call_ms: round(median(calls)),
+    upload_ms: oursMs,
+    ours_mb_s: round(mb(bodyBytes) / (oursMs / 1000)),
+    curl_ms: curlMs,
+    curl_mb_s: round(mb(bodyBytes) / (curlMs / 1000)),
+    ratio: round(oursMs / curlMs, 2),
+    idle_rss_mb: round(mb(idle)),
+    peak_rss_above_idle_mb: round(mb(peak)),
+  };
+  log(
+    `upload ${o.uploadMb} MB: ours ${ours.join('/')} ms (${res.ours_mb_s} MB/s), curl ${curl.join('/')} ms (${res.curl_mb_s} MB/s), peak +${res.peak_rss_above_idle_mb} MB`,
+  );
+  return res;
+}
+
+async function concurrency(o: BenchOptions, home: string, log: (s: string) => void) {
+  const fake = new FakeDashScope({ latencyMs: o.latencyMs });
+  await fake.start();
+  const s = await spawnServer(SERVER, baseEnv(fake, home));
+  try {
+    const url = fake.addMedia('concurrent.mp3', { durationS: 5 });
+    const call = async () => {
+      const r = await s.client.callTool({ name: 'asr_transcribe', arguments: { audio: url } });
+      if (r.isError) throw new Error(JSON.stringify(r.content));
+    };
+    await call();
+    const ones: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      await call();
+      ones.push(performance.now() - t);
+    }
+    const t = performance.now();
+    await Promise.all(Array.from({ length: o.concurrency }, call));
+    const all = performance.now() - t;
+    const r = {
+      calls: o.concurrency,
+      latency_ms: o.latencyMs,
+      one_ms: round(median(ones)),
+      all_ms: round(all),
+    };
+    log(`concurrency: one ${r.one_ms} ms, ${o.concurrency} at once ${r.all_ms} ms`);
+    return { ...r, ratio: round(r.all_ms / r.one_ms, 2) };
+  } finally {
+    await s.close();
+    await fake.stop();
+  }
+}
+
+async function polling(o: BenchOptions, home: string, log: (s: string) => void) {
+  const fake = new FakeDashScope({ runMs: o.pollRunMs });
+  await fake.start();
+  // The default poll schedule and pacing, as users run it.
+  const s = await spawnServer(SERVER, baseEnv(fake, home));
+  try {
+    const urls = Array.from({ length: o.pollTasks }, (_, i) =>
+      fake.addMedia(`poll-${i}.mp3`, { durationS: 60 }),
+    );
+    const returned = new Map<string, number>();
+    await Promise.all(
+      urls.map(async (audio) => {
+        const r = (await s.client.callTool({
+          name: 'asr_transcribe',
+          arguments: { audio, model: 'qwen3-asr-flash-filetrans', wait_seconds: 600 },
+        })) as { isError?: boolean; structuredContent?: { task_id: string }; content: unknown };
+        if (r.isError) throw new Error(JSON.stringify(r.content));
+        returned.set(r.structuredContent!.task_id, Date.now());
+      }),
+    );
+    const delays = [...returned].map(([id, at]) => {
+      const task = fake.tasks.get(id)!;
+      return at - (task.submittedAt + o.pollRunMs); // queueMs is 0
+    });
+    const queries = fake.requests.filter((q) => q.route === 'task').map((q) => q.at);
+    let maxWindow = 0;
+    for (let i = 0, j = 0; i < queries.length; i++) {
+      while (queries[i]! - queries[j]! >= 1000) j++;
+      maxWindow = Math.max(maxWindow, i - j + 1);
+    }
+    const span = Math.max(1, (Math.max(...queries) - Math.min(...queries)) / 1000);
+    const r = {
+      tasks: o.pollTasks,
+      finish_to_return_median_ms: Math.round(median(delays)),
+      finish_to_return_p95_ms: Math.round(quantile(delays, 0.95)),
+      task_qps_max_1s: maxWindow,
+      task_qps_mean: round(queries.length / span),
+    };
+    log(
+      `polling: finish→return median ${r.finish_to_return_median_ms} ms, p95 ${r.finish_to_return_p95_ms} ms; task QPS max ${maxWindow}, mean ${r.task_qps_mean}`,
+    );
+    return r;
+  } finally {
+    await s.close();
+    await fake.stop();
+  }
+}
+
+async function streaming(home: string, log: (s: string) => void) {
+  const fake = new FakeDashScope({ streamChunkMs: 20 });
+  await fake.start();
+  const s = await spawnServer(SERVER, baseEnv(fake, home));
+  try {
+    const text = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
+    const url = fake.addMedia('stream.mp3', { durationS: 20, text });
+    let first = 0;
+    const t = performance.now();
+    await s.client.callTool({ name: 'asr_transcribe', arguments: { audio: url } }, CallToolResultSchema, {
+      onprogress: (p) => {
+        if (!first && /^transcribing [^:]+: /.test(p.message ?? '')) first = performance.now() - t;
+      },
+    });
+    const whole = performance.now() - t;
+    const r = { first_words_ms: round(first), whole_ms: round(whole) };
+    log(`streaming: first words ${r.first_words_ms} ms, whole answer ${r.whole_ms} ms`);
+    return r;
+  } finally {
+    await s.close();
+    await fake.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function runBenchmarks(
+  o: BenchOptions,
+  log: (s: string) => void = () => {},
+): Promise<BenchResults> {
+  const dir = mkdtempSync(join(tmpdir(), 'qwen-asr-bench-'));
+  const fake = new FakeDashScope({ runMs: 10, maxUploadMb: Math.max(100, o.uploadMb * 2) });
+  await fake.start();
+  try {
+    const cold = await coldStart(o, fake, dir, log);
+    const s = await spawnServer(SERVER, baseEnv(fake, dir, { ASR_POLL_INTERVAL_MS: '50' }));
+    let call: BenchResults['per_call'];
+    let enc: BenchResults['encode'];
+    let up: BenchResults['upload'];
+    try {
+      call = await perCall(o, fake, s, log);
+      enc = await encode(o, s, dir, log);
+      up = await upload(o, fake, s, dir, log);
+    } finally {
+      await s.close();
+    }
+    const conc = await concurrency(o, dir, log);
+    const poll = await polling(o, dir, log);
+    const stream = await streaming(dir, log);
+    const results: BenchResults = {
+      date: new Date().toISOString(),
+      machine: {
+        node: process.version,
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model ?? '',
+        platform: process.platform,
+      },
+      options: o,
+      cold_start: cold,
+      per_call: call,
+      encode: enc,
+      upload: up,
+      concurrency: conc,
+      polling: poll,
+      streaming: stream,
+      figures: [],
+    };
+    results.figures = figures(results);
+    return results;
+  } finally {
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function figures(r: BenchResults): Figure[] {
+  return [
+    {
+      name: `Cold start (spawn → tools/list), median of ${r.cold_start.runs}`,
+      value: `${r.cold_start.ours_ms} ms`,
+      baseline: `${r.cold_start.minimal_ms} ms (minimal SDK server)`,
+      ratio: r.cold_start.ratio,
+      target: '≤ 1.5× the minimal server',
+      met: r.cold_start.ratio <= 1.5,
+    },
+    {
+      name: `Sync call of a URL through MCP, median of ${r.per_call.runs}`,
+      value: `${r.per_call.mcp_ms} ms`,
+      baseline: `${r.per_call.direct_ms} ms (same request with undici)`,
+      ratio: round(r.per_call.mcp_ms / r.per_call.direct_ms, 2),
+      target: `added ${r.per_call.added_ms} ms; ≤ 10 ms`,
+      met: r.per_call.added_ms <= 10,
+    },
+    {
+      name: `Local ${r.encode.file_mb} MB WAV, sync (base64 data URI)`,
+      value: `${r.encode.ms} ms, peak RSS +${r.encode.peak_rss_above_idle_mb} MB`,
+      baseline: `data URI ${round((r.encode.file_mb * 4) / 3, 1)} MB`,
+      ratio: round(r.encode.peak_rss_above_idle_mb / r.encode.file_mb, 2),
+      target: '≤ 3× the file (one file buffer + one data URI + the request)',
+      met: r.encode.peak_rss_above_idle_mb <= 3 * r.encode.file_mb,
+    },
+    {
+      name: `Upload of a ${r.upload.file_mb} MB local file (temporary upload)`,
+      value: `${r.upload.ours_mb_s} MB/s, peak RSS +${r.upload.peak_rss_above_idle_mb} MB`,
+      baseline: `${r.upload.curl_mb_s} MB/s (curl -F, same endpoint)`,
+      ratio: r.upload.ratio,
+      target: 'peak < 64 MB above idle; time ≤ 1.5× curl',
+      met: r.upload.peak_rss_above_idle_mb < 64 && r.upload.ratio <= 1.5,
+    },
+    {
+      name: `${r.concurrency.calls} simultaneous sync calls, ${r.concurrency.latency_ms} ms API latency`,
+      value: `${r.concurrency.all_ms} ms`,
+      baseline: `${r.concurrency.one_ms} ms (one call)`,
+      ratio: r.concurrency.ratio,
+      target: '≤ 1.3×',
+      met: r.concurrency.ratio <= 1.3,
+    },
+    {
+      name: `${r.polling.tasks} concurrent async tasks: finish → tool return`,
+      value: `median ${r.polling.finish_to_return_median_ms} ms, p95 ${r.polling.finish_to_return_p95_ms} ms`,
+      baseline: 'poll schedule 1 s doubling every 3 polls, cap 5 s',
+      target: 'p95 ≤ 5 s (the longest poll interval)',
+      met: r.polling.finish_to_return_p95_ms <= 5000,
+    },
+    {
+      name: `Task query rate during that run`,
+      value: `max ${r.polling.task_qps_max_1s}/s in any 1 s, mean ${r.polling.task_qps_mean}/s`,
+      baseline: 'account limit 20 QPS',
+      target: '≤ 10/s',
+      met: r.polling.task_qps_max_1s <= 10,
+    },
+    {
+      name: 'Streamed sync call: first words vs whole answer (fake paces 20 ms per word)',
+      value: `${r.streaming.first_words_ms} ms`,
+      baseline: `${r.streaming.whole_ms} ms (whole answer)`,
+      ratio: round(r.streaming.first_words_ms / r.streaming.whole_ms, 2),
+    },
+  ];
+}
+
+export function markdownTable(r: BenchResults): string {
+  const rows = r.figures.map(
+    (f) =>
+      `| ${f.name} | ${f.value} | ${f.baseline} | ${f.ratio === undefined ? '' : `${f.ratio}×`} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : '**no**'} |`,
+  );
+  return [
+    `Run of ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpus} × ${r.machine.cpu}, Node ${r.machine.node}.`,
+    '',
+    '| figure | ours | beside | ratio | target | met |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const smoke = argv.includes('--smoke');
+  const results = await runBenchmarks(smoke ? SMOKE : FULL, (line) => process.stderr.write(`${line}\n`));
+  const table = markdownTable(results);
+  process.stdout.write(`${table}\n`);
+  if (smoke) return;
+  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const doc = join(ROOT, 'BENCHMARKS.md');
+  const text = readFileSync(doc, 'utf8');
+  const updated = text.replace(
+    /<!-- results:start -->[\s\S]*<!-- results:end -->/,
+    `<!-- results:start -->\n${table}\n<!-- results:end -->`,
+  );
+  writeFileSync(doc, updated);
+  process.stderr.write('wrote bench/results.json and the table in BENCHMARKS.md\n');
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  main(process.argv.slice(2)).catch((err) => {
+    process.stderr.write(
+      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * The benchmark, run tiny: every figure of `npm run bench` is produced and is a real measurement, so
+ * the benchmark cannot rot between the runs that publish numbers. No timing is asserted here.
+ */
+import { expect, it } from 'vitest';
+import { markdownTable, runBenchmarks, SMOKE } from '../../bench/run.js';
+
+it('produces every figure of the benchmark', async () => {
+  const r = await runBenchmarks(SMOKE);
+  const numbers = [
+    r.cold_start.ours_ms,
+    r.cold_start.minimal_ms,
+    r.per_call.mcp_ms,
+    r.per_call.direct_ms,
+    r.encode.ms,
+    r.encode.peak_rss_above_idle_mb,
+    r.upload.ours_mb_s,
+    r.upload.curl_mb_s,
+    r.upload.peak_rss_above_idle_mb,
+    r.concurrency.one_ms,
+    r.concurrency.all_ms,
+    r.polling.finish_to_return_median_ms,
+    r.polling.task_qps_max_1s,
+    r.streaming.first_words_ms,
+    r.streaming.whole_ms,
+  ];
+  for (const n of numbers) expect(Number.isFinite(n)).toBe(true);
+  expect(r.cold_start.ours_ms).toBeGreaterThan(0);
+  expect(r.polling.tasks).toBe(SMOKE.pollTasks);
+  // The streamed call really streamed: its first words came before the whole answer.
+  expect(r.streaming.first_words_ms).toBeGreaterThan(0);
+  expect(r.streaming.first_words_ms).toBeLessThan(r.streaming.whole_ms);
+  expect(r.figures.length).toBe(8);
+  expect(markdownTable(r)).toMatch(/^Run of .*\n\n\| figure \| ours/);
+}, 120_000);
