@@ -7,9 +7,10 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { EXIT, runCli } from './cli/run.js';
 import { loadConfig } from './config.js';
 import { AsrError } from './errors.js';
-import { createLogger } from './log.js';
+import { createLogger, registerSecret } from './log.js';
 import { loadUndici } from './provider/http.js';
 import { createServer } from './server.js';
+import { DEFAULT_HTTP_PORT, startHttpServer } from './transports/http.js';
 import { VERSION } from './version.js';
 
 const HELP = `qwen-asr-mcp ${VERSION}: an MCP server for speech-to-text with Alibaba Cloud Qwen ASR.
@@ -18,6 +19,9 @@ Usage:
   qwen-asr-mcp                           start the MCP server on stdio (what MCP clients run)
   qwen-asr-mcp transcribe --audio FILE   transcribe from the command line (see transcribe --help)
   qwen-asr-mcp status TASK_ID [--wait]   check or wait for an async task (see status --help)
+  qwen-asr-mcp --http [--port N] [--host H]
+                                         serve Streamable HTTP at http://H:N/mcp (default 127.0.0.1:8765;
+                                         a host beyond loopback needs ASR_HTTP_TOKEN)
   qwen-asr-mcp --version                 print the version
   qwen-asr-mcp --help                    print this help
 
@@ -35,8 +39,15 @@ async function main(argv: string[]): Promise<number | undefined> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const unknown = argv.filter((a) => a.startsWith('-'));
-  if (unknown.length > 0 || argv.length > 0) {
+  let http: { port: number; host: string } | undefined;
+  if (argv[0] === '--http') {
+    const parsed = parseHttpArgs(argv.slice(1));
+    if (typeof parsed === 'string') {
+      process.stderr.write(`qwen-asr-mcp: ${parsed}\n\n${HELP}`);
+      return 2;
+    }
+    http = parsed;
+  } else if (argv.length > 0) {
     process.stderr.write(`qwen-asr-mcp: unknown argument ${argv[0]}\n\n${HELP}`);
     return 2;
   }
@@ -54,6 +65,7 @@ async function main(argv: string[]): Promise<number | undefined> {
     logger.error(err instanceof AsrError ? err.describe() : String(err));
     return 1;
   }
+  if (http) return serveHttp(config, http, logger);
   const handle = createServer(config, { logger });
   const transport = new StdioServerTransport();
 
@@ -77,6 +89,72 @@ async function main(argv: string[]): Promise<number | undefined> {
   // Load the HTTP stack once the client has its tool list, so the first call does not wait for it.
   setTimeout(() => void loadUndici().catch(() => {}), 1000).unref();
   logger.info(`qwen-asr-mcp ${VERSION} ready on stdio (region ${config.region}, output ${config.outputDir})`);
+  return undefined;
+}
+
+/** `--port N` and `--host H` after `--http`; a string is a usage error. */
+function parseHttpArgs(args: string[]): { port: number; host: string } | string {
+  let port = DEFAULT_HTTP_PORT;
+  let host = '127.0.0.1';
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i];
+    const value = args[i + 1];
+    if (flag === '--port' && value !== undefined) {
+      port = Number(value);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        return `--port must be 0-65535 (got "${value}")`;
+      i++;
+    } else if (flag === '--host' && value !== undefined) {
+      host = value;
+      i++;
+    } else {
+      return `unknown or incomplete argument ${flag} after --http (use --port N and --host H)`;
+    }
+  }
+  return { port, host };
+}
+
+async function serveHttp(
+  config: ReturnType<typeof loadConfig>,
+  opts: { port: number; host: string },
+  logger: ReturnType<typeof createLogger>,
+): Promise<number | undefined> {
+  const env = config.env;
+  let handle: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    handle = await startHttpServer(
+      config,
+      {
+        ...opts,
+        token: env.ASR_HTTP_TOKEN?.trim() || undefined,
+        allowedHosts: env.ASR_HTTP_ALLOWED_HOSTS?.split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
+      },
+      logger,
+    );
+  } catch (err) {
+    logger.error(err instanceof AsrError ? err.describe() : String(err));
+    return err instanceof AsrError ? 2 : 1;
+  }
+  if (env.ASR_HTTP_TOKEN?.trim()) registerSecret(env.ASR_HTTP_TOKEN.trim());
+  let closing = false;
+  const shutdown = async (why: string) => {
+    if (closing) return;
+    closing = true;
+    const uploads = handle.pendingUploads();
+    if (uploads.length > 0)
+      logger.warn(`stopping with ${uploads.length} upload(s) unfinished: ${uploads.join(', ')}`);
+    logger.info(`shutting down (${why})`);
+    await handle.close().catch(() => {});
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  setTimeout(() => void loadUndici().catch(() => {}), 1000).unref();
+  logger.info(
+    `qwen-asr-mcp ${VERSION} listening on ${handle.url} (Streamable HTTP, stateless; region ${config.region})`,
+  );
   return undefined;
 }
 

@@ -6,6 +6,7 @@ import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/ty
 import { FileAccess } from './audio/access.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import type { TranscriptStore } from './output/transcripts.js';
 import { createProvider } from './provider/create.js';
 import type { HttpClient } from './provider/http.js';
 import type { AsrProvider } from './provider/index.js';
@@ -33,24 +34,26 @@ class ClientRoots {
   private cached: Promise<string[] | undefined> | undefined;
 
   constructor(
-    private readonly server: McpServer,
+    private readonly serverOf: () => McpServer,
     private readonly logger: Logger,
-  ) {
-    server.server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+  ) {}
+
+  listen(): void {
+    this.serverOf().server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
       this.cached = undefined;
-      logger.debug('client roots changed');
+      this.logger.debug('client roots changed');
     });
   }
 
   get(): Promise<string[] | undefined> {
-    if (!this.server.server.getClientCapabilities()?.roots) return Promise.resolve(undefined);
+    if (!this.serverOf().server.getClientCapabilities()?.roots) return Promise.resolve(undefined);
     this.cached ??= this.fetch();
     return this.cached;
   }
 
   private async fetch(): Promise<string[] | undefined> {
     try {
-      const { roots } = await this.server.server.listRoots(undefined, { timeout: ROOTS_TIMEOUT_MS });
+      const { roots } = await this.serverOf().server.listRoots(undefined, { timeout: ROOTS_TIMEOUT_MS });
       const paths = roots.flatMap((r) => {
         try {
           return r.uri.startsWith('file://') ? [fileURLToPath(r.uri)] : [];
@@ -72,16 +75,32 @@ class ClientRoots {
 
 const ROOTS_TIMEOUT_MS = 5000;
 
+/** What the MCP server needs from the rest of the program; shared by every session of one process. */
+export interface ServerDeps {
+  logger: Logger;
+  provider: AsrProvider;
+  transcripts: TranscriptStore;
+}
+
+/** An MCP server with our tools and resources on the given provider, not yet connected to a transport. */
+export function buildMcpServer(config: Config, deps: ServerDeps): McpServer {
+  const server = new McpServer(
+    { name: 'qwen-asr-mcp', title: 'Qwen ASR', version: VERSION },
+    { capabilities: { tools: {}, resources: {}, logging: {} }, instructions: INSTRUCTIONS },
+  );
+  registerTools(server, { config, logger: deps.logger, provider: deps.provider });
+  registerTranscriptResources(server, deps.transcripts);
+  return server;
+}
+
+/** The stdio server: one client, whose roots (when it offers them) confine local files. */
 export function createServer(
   config: Config,
   opts: { logger?: Logger; http?: HttpClient } = {},
 ): ServerHandle {
   const logger = opts.logger ?? createLogger();
-  const server = new McpServer(
-    { name: 'qwen-asr-mcp', title: 'Qwen ASR', version: VERSION },
-    { capabilities: { tools: {}, resources: {}, logging: {} }, instructions: INSTRUCTIONS },
-  );
-  const roots = new ClientRoots(server, logger);
+  let server: McpServer | undefined;
+  const roots = new ClientRoots(() => server!, logger);
   const access = new FileAccess({
     home: config.home,
     cwd: config.cwd,
@@ -89,14 +108,14 @@ export function createServer(
     clientRoots: () => roots.get(),
   });
   const { provider, transcripts } = createProvider(config, { logger, http: opts.http, access });
-  registerTools(server, { config, logger, provider });
-  registerTranscriptResources(server, transcripts);
+  server = buildMcpServer(config, { logger, provider, transcripts });
+  roots.listen();
   return {
     server,
     provider,
     async close() {
       await provider.close();
-      await server.close();
+      await server!.close();
     },
   };
 }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 
-export type RootsSource = 'client roots' | 'ASR_ALLOWED_DIRS' | 'default';
+export type RootsSource = 'client roots' | 'ASR_ALLOWED_DIRS' | 'default' | 'none';
 
 export interface AllowedRoots {
   dirs: string[];
@@ -30,6 +30,11 @@ export interface FileAccessOptions {
   clientRoots?: () => Promise<string[] | undefined>;
   /** No confinement (the command line, where the user types the path), unless ASR_ALLOWED_DIRS is set. */
   unrestricted?: boolean;
+  /**
+   * No default folders (the HTTP transport: its caller may be remote and has no roots to offer), so
+   * local files are read only from ASR_ALLOWED_DIRS.
+   */
+  noDefaults?: boolean;
   platform?: NodeJS.Platform;
   tmp?: string;
 }
@@ -51,6 +56,7 @@ export class FileAccess {
     if (client && client.length > 0)
       return { dirs: unique([...client, ...(env ?? [])]), source: 'client roots' };
     if (env) return { dirs: env, source: 'ASR_ALLOWED_DIRS' };
+    if (this.opts.noDefaults) return { dirs: [], source: 'none' };
     const { home, cwd } = this.opts;
     const dirs = [home, this.opts.tmp ?? tmpdir()];
     const cwdIsRootOrHoldsHome =
@@ -97,6 +103,14 @@ export class FileAccess {
         ? 'Add its folder as a root in your MCP client (or to ASR_ALLOWED_DIRS in the server env)'
         : `Add its folder to ASR_ALLOWED_DIRS in the server's env (separate several with "${this.p.delimiter}")`;
     const link = viaLink ? ` (it is a link to ${file})` : '';
+    if (roots.source === 'none') {
+      throw new InputError(
+        `${given} is a local path, and over HTTP this server reads local files only from ASR_ALLOWED_DIRS, which is not set. Nothing was read or sent.`,
+        {
+          hint: `Set ASR_ALLOWED_DIRS to the folders the server may read (separated by "${this.p.delimiter}"), or pass an http(s) URL.`,
+        },
+      );
+    }
     if (!dirs.some((d) => isInside(file, d, this.p))) {
       throw new InputError(
         `${given}${link} is outside the folders this server may read (${roots.source}: ${roots.dirs.join(', ')}). Nothing was read or sent.`,
