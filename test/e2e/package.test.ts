@@ -1,0 +1,135 @@
+/**
+ * Shipping: the npm tarball holds only what runs and works when installed offline into an empty
+ * directory; the Claude Desktop bundle validates with the official MCPB CLI, unpacks, and its server
+ * starts from the manifest's own command with the user's settings.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../fake-dashscope/server.js';
+import { fixture, tempDir } from '../helpers/env.js';
+import { EXTERNAL, ensureExternal } from '../helpers/external.js';
+import type { ToolResult } from '../helpers/mcp.js';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const fake = new FakeDashScope({ runMs: 20 });
+const home = tempDir();
+beforeAll(() => fake.start());
+afterAll(() => fake.stop());
+
+async function drive(command: string, args: string[], env: Record<string, string>) {
+  const client = new Client({ name: 'package-test', version: '1.0.0' });
+  await client.connect(
+    new StdioClientTransport({
+      command,
+      args,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stderr: 'ignore',
+    }),
+  );
+  try {
+    const { tools } = await client.listTools();
+    const result = (await client.callTool({
+      name: 'asr_transcribe',
+      arguments: { audio: fixture('speech-16k-mono.wav') },
+    })) as ToolResult;
+    return { tools: tools.map((t) => t.name).sort(), result, version: client.getServerVersion()?.version };
+  } finally {
+    await client.close();
+  }
+}
+
+describe('npm package', () => {
+  it('packs only what runs, installs offline into an empty directory, and serves from the installed binary', async () => {
+    const dir = tempDir('qwen-asr-pack-');
+    // --ignore-scripts: dist/ is already built by `pretest`; rebuilding would pull it from under other tests.
+    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+      cwd: ROOT,
+    });
+    const [info] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[]; size: number }];
+    expect(info.files.map((f) => f.path).sort()).toEqual([
+      'LICENSE',
+      'README.md',
+      'dist/THIRD_PARTY_LICENSES.txt',
+      'dist/index.js',
+      'package.json',
+    ]);
+    expect(pkg.dependencies ?? {}).toEqual({});
+
+    const app = join(dir, 'app');
+    await run('mkdir', ['-p', app]);
+    writeFileSync(join(app, 'package.json'), '{"name":"empty-app","version":"1.0.0","private":true}\n');
+    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(dir, info.filename)], {
+      cwd: app,
+    });
+    const bin = join(app, 'node_modules', '.bin', 'qwen-asr-mcp');
+    expect(existsSync(bin)).toBe(true);
+
+    const { stdout: version } = await run(bin, ['--version']);
+    expect(version.trim()).toBe(pkg.version);
+    const session = await drive(bin, [], fake.env({ HOME: home, OUTPUT_DIR: join(home, 'out') }));
+    expect(session.tools).toEqual(['asr_task_status', 'asr_transcribe']);
+    expect(session.version).toBe(pkg.version);
+    expect(session.result.isError).toBeFalsy();
+    expect(session.result.structuredContent!.text).toMatch(/^Welcome to Alibaba Cloud/);
+  });
+});
+
+describe('Claude Desktop bundle (MCPB)', () => {
+  beforeAll(() => ensureExternal(), 600_000);
+
+  it('validates, unpacks, and starts from the manifest with the user config', async () => {
+    const dir = tempDir('qwen-asr-mcpb-');
+    const file = join(dir, 'qwen-asr-mcp.mcpb');
+    const { stdout } = await run(process.execPath, [join(ROOT, 'scripts', 'build-mcpb.mjs'), file], {
+      cwd: ROOT,
+      env: { ...process.env, QWEN_ASR_SKIP_BUILD: '1' },
+    });
+    expect(stdout).toMatch(/Manifest schema validation passes/);
+    const unpacked = join(dir, 'unpacked');
+    await run(join(EXTERNAL, 'node_modules', '.bin', 'mcpb'), ['unpack', file, unpacked]);
+    const manifest = JSON.parse(readFileSync(join(unpacked, 'manifest.json'), 'utf8'));
+    expect(manifest.version).toBe(pkg.version);
+    expect(manifest.user_config.api_key).toMatchObject({ sensitive: true, required: true });
+    expect(manifest.user_config.output_dir.type).toBe('directory');
+
+    // What Claude Desktop does: substitute ${__dirname} and ${user_config.*}, then run the command.
+    const userConfig: Record<string, string> = {
+      api_key: fake.env().DASHSCOPE_API_KEY!,
+      region: 'cn-beijing',
+      output_dir: join(home, 'bundle-out'),
+      allowed_dir: '',
+    };
+    const expand = (v: string) =>
+      v
+        .replaceAll('${__dirname}', unpacked)
+        .replace(/\$\{user_config\.(\w+)\}/g, (_, k: string) => userConfig[k] ?? '');
+    const config = manifest.server.mcp_config as {
+      command: string;
+      args: string[];
+      env: Record<string, string>;
+    };
+    const env = Object.fromEntries(Object.entries(config.env).map(([k, v]) => [k, expand(v)]));
+    // The fake stands in for DashScope; everything else is the bundle's own configuration.
+    const session = await drive(
+      config.command === 'node' ? process.execPath : config.command,
+      config.args.map(expand),
+      {
+        ...env,
+        HOME: home,
+        DASHSCOPE_HTTP_BASE_URL: fake.env().DASHSCOPE_HTTP_BASE_URL!,
+      },
+    );
+    expect(session.tools).toEqual(manifest.tools.map((t: { name: string }) => t.name).sort());
+    expect(session.result.isError).toBeFalsy();
+    expect(
+      (session.result.structuredContent!.files as { txt: string }).txt.startsWith(join(home, 'bundle-out')),
+    ).toBe(true);
+  }, 120_000);
+});
