@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/external/**', '**/node_modules/**'],
+    globalSetup: ['test/global-setup.ts'],
     // Two cores here and in CI: two workers, and generous timeouts for spawned servers.
     pool: 'forks',
     maxWorkers: 2,

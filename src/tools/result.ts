@@ -29,12 +29,21 @@ const truncated = z.object({
   file: z.string().optional().describe('Where the whole is saved'),
 });
 
+/** A free-form JSON object, spelled `additionalProperties: true` (clients read `{}` as "anything"). */
+const freeObject = z.looseObject({}).meta({ additionalProperties: true });
+
 export const resultShape = {
   text: z
     .string()
     .describe('The transcript (trimmed to ASR_MAX_TEXT_CHARS inline; the .txt file has it all)'),
   text_truncated: z.boolean().optional(),
-  task_id: z.string().nullable().describe('Async task id (or local-… while uploading); null for sync calls'),
+  // anyOf rather than a type array: more portable across clients' schema dialects.
+  task_id: z
+    .union([
+      z.string().describe('DashScope task id, or local-… while the file uploads'),
+      z.null().describe('sync calls have no task'),
+    ])
+    .describe('Async task id (or local-… while uploading); null for sync calls'),
   status: z.enum(['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED', 'UNKNOWN']),
   model: z.string().describe('The model that actually ran'),
   language: z.string().optional(),
@@ -49,7 +58,7 @@ export const resultShape = {
     .optional()
     .describe('What the service read from the file'),
   speakers: z.number().optional().describe('Distinct speakers found (diarization)'),
-  usage: z.unknown().optional(),
+  usage: freeObject.optional().describe("The service's usage report (seconds, tokens)"),
   sentences: z
     .union([z.array(sentence), truncated])
     .optional()
@@ -67,7 +76,9 @@ export const resultShape = {
   eta_s: z.number().optional().describe('Rough seconds until the task is done'),
   progress: z.string().optional(),
   source: z.string().optional(),
-  raw: z.unknown().describe('The API responses, unmodified (or a truncation marker when large)'),
+  raw: z
+    .union([freeObject, z.null().describe('nothing was received yet')])
+    .describe('The API responses, unmodified (or a truncation marker when large)'),
 };
 
 type ContentBlock =

@@ -12,7 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir } from '../helpers/env.js';
-import { EXTERNAL, ensureExternal } from '../helpers/external.js';
+import { EXTERNAL } from '../helpers/external.js';
 import type { ToolResult } from '../helpers/mcp.js';
 
 const run = promisify(execFile);
@@ -82,8 +82,6 @@ describe('npm package', () => {
 });
 
 describe('Claude Desktop bundle (MCPB)', () => {
-  beforeAll(() => ensureExternal(), 600_000);
-
   it('validates, unpacks, and starts from the manifest with the user config', async () => {
     const dir = tempDir('qwen-asr-mcpb-');
     const file = join(dir, 'qwen-asr-mcp.mcpb');
@@ -108,7 +106,7 @@ describe('Claude Desktop bundle (MCPB)', () => {
     };
     const expand = (v: string) =>
       v
-        .replaceAll('${__dirname}', unpacked)
+        .replaceAll(['$', '{__dirname}'].join(''), unpacked)
         .replace(/\$\{user_config\.(\w+)\}/g, (_, k: string) => userConfig[k] ?? '');
     const config = manifest.server.mcp_config as {
       command: string;
