@@ -5,16 +5,7 @@
  * test suite does that, so the benchmark cannot rot).
  */
 import { execFile } from 'node:child_process';
-import {
-  closeSync,
-  createReadStream,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,6 +17,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
 import { FakeDashScope } from '../test/fake-dashscope/server.js';
+import { writeWav } from '../test/helpers/wav.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const SERVER = join(ROOT, 'dist', 'index.js');
@@ -147,35 +139,6 @@ function resetPeak(pid: number): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
-function wav(path: string, bytes: number, sparse: boolean): void {
-  const dataBytes = bytes - 44;
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(16000, 24);
-  header.writeUInt32LE(32000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(dataBytes, 40);
-  const fd = openSync(path, 'w');
-  writeSync(fd, header);
-  if (sparse) {
-    writeSync(fd, Buffer.alloc(1), 0, 1, 44 + dataBytes - 1);
-  } else {
-    // A low sine, so the bytes are not all zeros.
-    const chunk = Buffer.alloc(1 << 20);
-    for (let i = 0; i < chunk.length / 2; i++) chunk.writeInt16LE(Math.round(3000 * Math.sin(i / 20)), i * 2);
-    for (let left = dataBytes; left > 0; left -= chunk.length)
-      writeSync(fd, chunk, 0, Math.min(left, chunk.length));
-  }
-  closeSync(fd);
-}
-
 const baseEnv = (fake: FakeDashScope, home: string, extra: Record<string, string> = {}) =>
   fake.env({ HOME: home, OUTPUT_DIR: join(home, 'out'), ASR_WAIT_BUDGET_S: '3600', ...extra });
 
@@ -248,7 +211,7 @@ async function perCall(o: BenchOptions, fake: FakeDashScope, s: Session, log: (s
 
 async function encode(o: BenchOptions, s: Session, dir: string, log: (s: string) => void) {
   const file = join(dir, 'encode.wav');
-  wav(file, Math.round(o.encodeMb * 1048576), false);
+  writeWav(file, Math.round(o.encodeMb * 1048576), { sparse: false });
   // Warm the path (module code, buffers) once, then measure.
   await s.client.callTool({ name: 'asr_transcribe', arguments: { audio: file } });
   const times: number[] = [];
@@ -277,7 +240,7 @@ async function upload(
 ) {
   const file = join(dir, 'upload.wav');
   const bytes = Math.round(o.uploadMb * 1048576);
-  wav(file, bytes, true);
+  writeWav(file, bytes, { sparse: true });
   // Read it once first: the first read of a fresh sparse file fills the page cache, a cost that would
   // otherwise fall on whichever uploader runs first and not on the other.
   await pipeline(createReadStream(file), new Writable({ write: (_c, _e, done) => done() }));

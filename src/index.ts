@@ -69,19 +69,11 @@ async function main(argv: string[]): Promise<number | undefined> {
   const handle = createServer(config, { logger });
   const transport = new StdioServerTransport();
 
-  let closing = false;
-  const shutdown = async (why: string) => {
-    if (closing) return;
-    closing = true;
-    const uploads = handle.provider.pendingUploads();
-    if (uploads.length > 0)
-      logger.warn(`stopping with ${uploads.length} upload(s) unfinished: ${uploads.join(', ')}`);
-    logger.info(`shutting down (${why})`);
-    await handle.close().catch(() => {});
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  const shutdown = onShutdown(
+    logger,
+    () => handle.provider.pendingUploads(),
+    () => handle.close(),
+  );
   process.stdin.on('end', () => void shutdown('stdin closed'));
   process.stdin.on('close', () => void shutdown('stdin closed'));
 
@@ -90,6 +82,31 @@ async function main(argv: string[]): Promise<number | undefined> {
   setTimeout(() => void loadUndici().catch(() => {}), 1000).unref();
   logger.info(`qwen-asr-mcp ${VERSION} ready on stdio (region ${config.region}, output ${config.outputDir})`);
   return undefined;
+}
+
+/**
+ * Stops once, on SIGTERM/SIGINT (and whatever else calls the returned function): says which uploads are
+ * cut short, lets the provider record how its jobs ended, then exits 0.
+ */
+function onShutdown(
+  logger: ReturnType<typeof createLogger>,
+  pendingUploads: () => string[],
+  close: () => Promise<void>,
+): (why: string) => Promise<void> {
+  let closing = false;
+  const shutdown = async (why: string) => {
+    if (closing) return;
+    closing = true;
+    const uploads = pendingUploads();
+    if (uploads.length > 0)
+      logger.warn(`stopping with ${uploads.length} upload(s) unfinished: ${uploads.join(', ')}`);
+    logger.info(`shutting down (${why})`);
+    await close().catch(() => {});
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  return shutdown;
 }
 
 /** `--port N` and `--host H` after `--http`; a string is a usage error. */
@@ -138,19 +155,11 @@ async function serveHttp(
     return err instanceof AsrError ? 2 : 1;
   }
   if (env.ASR_HTTP_TOKEN?.trim()) registerSecret(env.ASR_HTTP_TOKEN.trim());
-  let closing = false;
-  const shutdown = async (why: string) => {
-    if (closing) return;
-    closing = true;
-    const uploads = handle.pendingUploads();
-    if (uploads.length > 0)
-      logger.warn(`stopping with ${uploads.length} upload(s) unfinished: ${uploads.join(', ')}`);
-    logger.info(`shutting down (${why})`);
-    await handle.close().catch(() => {});
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  onShutdown(
+    logger,
+    () => handle.pendingUploads(),
+    () => handle.close(),
+  );
   setTimeout(() => void loadUndici().catch(() => {}), 1000).unref();
   logger.info(
     `qwen-asr-mcp ${VERSION} listening on ${handle.url} (Streamable HTTP, stateless; region ${config.region})`,

@@ -4,16 +4,7 @@
  * it, and the client's roots confine what it reads.
  */
 import { spawn } from 'node:child_process';
-import {
-  closeSync,
-  copyFileSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -21,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir } from '../helpers/env.js';
 import { connect, SERVER_ENTRY, type ToolResult } from '../helpers/mcp.js';
+import { sparseWav } from '../helpers/wav.js';
 
 const fake = new FakeDashScope({ runMs: 30 });
 const home = tempDir();
@@ -147,25 +139,7 @@ describe('stdout and shutdown', () => {
 
   it('on SIGTERM mid-upload: exits 0, stops sending, and records the upload as cancelled', async () => {
     const big = join(home, 'big.wav');
-    const seconds = 40 * 60; // 77 MB: under the fake's 100 MB upload limit
-    const dataBytes = seconds * 32000;
-    const header = Buffer.alloc(44);
-    header.write('RIFF', 0, 'latin1');
-    header.writeUInt32LE(36 + dataBytes, 4);
-    header.write('WAVEfmt ', 8, 'latin1');
-    header.writeUInt32LE(16, 16);
-    header.writeUInt16LE(1, 20);
-    header.writeUInt16LE(1, 22);
-    header.writeUInt32LE(16000, 24);
-    header.writeUInt32LE(32000, 28);
-    header.writeUInt16LE(2, 32);
-    header.writeUInt16LE(16, 34);
-    header.write('data', 36, 'latin1');
-    header.writeUInt32LE(dataBytes, 40);
-    const fd = openSync(big, 'w');
-    writeSync(fd, header);
-    writeSync(fd, Buffer.alloc(1), 0, 1, 44 + dataBytes - 1);
-    closeSync(fd);
+    sparseWav(big, 40 * 60); // 77 MB: under the fake's 100 MB upload limit
     const s = rawServer([], { ASR_WAIT_BUDGET_S: '600' });
     await s.initialize();
     void s.request('tools/call', { name: 'asr_transcribe', arguments: { audio: big } });

@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, InputError, NotFoundError, TaskFailedError } from '../../src/errors.js';
@@ -6,6 +6,7 @@ import type { ProgressEvent } from '../../src/provider/types.js';
 import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
 import { makeProvider } from '../helpers/provider.js';
+import { sparseWav } from '../helpers/wav.js';
 
 const fake = new FakeDashScope({ runMs: 30 });
 const home = tempDir();
@@ -13,29 +14,6 @@ beforeAll(() => fake.start());
 afterAll(() => fake.stop());
 
 const setup = (extra: Record<string, string> = {}) => makeProvider(testConfig(fake, home, extra));
-
-/** A WAV of the given length in seconds, 16 kHz mono 16-bit, written sparse (only the header is real). */
-function sparseWav(path: string, seconds: number): number {
-  const dataBytes = Math.round(seconds * 32000);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(16000, 24);
-  header.writeUInt32LE(32000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(dataBytes, 40);
-  const fd = openSync(path, 'w');
-  writeSync(fd, header);
-  writeSync(fd, Buffer.alloc(1), 0, 1, 44 + dataBytes - 1);
-  closeSync(fd);
-  return 44 + dataBytes;
-}
 
 describe('sync transcription', () => {
   it('sends a local WAV as a data URI and saves .json and .txt', async () => {
