@@ -37,7 +37,10 @@ copyFileSync(
 copyFileSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));
 copyFileSync(join(root, 'README.md'), join(stage, 'README.md'));
 
-execFileSync(mcpb, ['validate', join(stage, 'manifest.json')], { stdio: 'inherit' });
-execFileSync(mcpb, ['pack', stage, out], { stdio: 'inherit' });
-rmSync(stage, { recursive: true, force: true });
+try {
+  execFileSync(mcpb, ['validate', join(stage, 'manifest.json')], { stdio: 'inherit' });
+  execFileSync(mcpb, ['pack', stage, out], { stdio: 'inherit' });
+} finally {
+  rmSync(stage, { recursive: true, force: true }); // no half-built staging left behind, pass or fail
+}
 process.stdout.write(`${out}\n`);

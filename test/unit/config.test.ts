@@ -2,10 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseIni, resolveApiKey } from '../../src/config.js';
-import { ConfigurationError } from '../../src/errors.js';
+import { ConfigurationError, ConnectionError } from '../../src/errors.js';
 import { tempDir } from '../helpers/env.js';
+import { makeProvider } from '../helpers/provider.js';
 
-// These tests only compare base-URL strings; nothing here sends a request (all traffic goes to the local fake).
+// These tests only compare base-URL strings; nothing here sends a request (all traffic goes to the local
+// fake). test/setup/loopback-only.ts enforces it: the last test shows a request to the real host is blocked.
 describe('loadConfig', () => {
   const home = tempDir();
   const load = (env: Record<string, string>) => loadConfig(env, { home, cwd: home });
@@ -102,5 +104,19 @@ describe('resolveApiKey', () => {
 
   it('parses INI sections and quoted values', () => {
     expect(parseIni('[a]\nx = 1\n# c\n[profile b]\ny="2"\n')).toEqual({ a: { x: '1' }, b: { y: '2' } });
+  });
+});
+
+describe('the test network guard', () => {
+  it('blocks any connection to the real DashScope host, before DNS or TLS', async () => {
+    const home = tempDir();
+    const config = loadConfig({ DASHSCOPE_API_KEY: 'sk-fake-guard-not-real' }, { home, cwd: home });
+    expect(config.nativeBaseUrl).toBe('https://dashscope.aliyuncs.com/api/v1');
+    const { provider } = makeProvider({ ...config, maxRetries: 0 });
+    const err = await provider.transcribe({ audio: 'https://example.invalid/a.mp3' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(String(err.cause?.message ?? err.cause)).toMatch(
+      /tests may not connect to dashscope\.aliyuncs\.com: only loopback/,
+    );
   });
 });
