@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 
 rmSync('dist', { recursive: true, force: true });
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const result = await build({
-  entryPoints: ['src/index.ts'],
+  entryPoints: ['src/main.ts'],
+  define: { __QWEN_ASR_VERSION__: JSON.stringify(version) },
   outfile: 'dist/index.js',
   bundle: true,
   platform: 'node',
@@ -46,5 +48,5 @@ writeFileSync(
   'dist/THIRD_PARTY_LICENSES.txt',
   `qwen-asr-mcp bundles the following packages into dist/index.js.\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`,
 );
-// The shebang comes through from src/index.ts; npm sets the executable bit on install, a clone needs it now.
+// The shebang comes through from src/main.ts; npm sets the executable bit on install, a clone needs it now.
 chmodSync('dist/index.js', 0o755);

@@ -11,7 +11,7 @@
 import { realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError } from '../domain/errors.js';
 
 export type RootsSource = 'client roots' | 'ASR_ALLOWED_DIRS' | 'default' | 'none';
 

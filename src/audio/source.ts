@@ -1,13 +1,14 @@
 /**
- * Turns the `audio` argument into something the provider can send: a URL passed through as it is, or a
+ * Turns the `audio` argument into something the service can send: a URL passed through as it is, or a
  * local file that exists, is a regular file and really is audio or video (checked by its bytes).
  */
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveUserPath } from '../config.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../domain/errors.js';
+import type { ByteStream } from '../util/byte-stream.js';
+import { resolveUserPath } from '../util/paths.js';
 import type { FileAccess } from './access.js';
 import { type DurationEstimate, fileByteSource, readDuration } from './duration.js';
 import { describeUnknown, SNIFF_BYTES, type SniffResult, sniff } from './sniff.js';
@@ -142,12 +143,6 @@ const DATA_URI_OVERHEAD = (mime: string) => `data:${mime};base64,`.length;
 /** Length of the data URI for a file of this size, without building it. */
 export function dataUriLength(size: number, mime: string): number {
   return DATA_URI_OVERHEAD(mime) + 4 * Math.ceil(size / 3);
-}
-
-/** Bytes produced on demand, once per request attempt, with their length known in advance. */
-export interface ByteStream {
-  length: number;
-  open(signal?: AbortSignal): AsyncIterable<Buffer>;
 }
 
 /**

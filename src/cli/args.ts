@@ -3,7 +3,7 @@
  * is a usage error (exit 2) that names the flag, never a silently ignored option.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import type { TimestampGranularity, TranscribeRequest } from '../provider/types.js';
+import type { TimestampGranularity, TranscribeRequest } from '../domain/request.js';
 
 export type OutputFormat = 'text' | 'json' | 'srt' | 'vtt';
 

@@ -2,7 +2,7 @@
  * Progress on stderr for the command line: a bar redrawn in place on a terminal, plain lines
  * elsewhere (logs, CI), printed when the stage changes or at most every few seconds.
  */
-import type { ProgressNotice } from '../progress.js';
+import type { ProgressNotice } from '../format/progress.js';
 
 const WIDTH = 24;
 

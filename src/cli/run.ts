@@ -1,18 +1,20 @@
 /**
- * `qwen-asr-mcp transcribe …` and `qwen-asr-mcp status TASK_ID`: the same provider as the MCP tools,
+ * `qwen-asr-mcp transcribe …` and `qwen-asr-mcp status TASK_ID`: the same service as the MCP tools,
  * with the transcript on stdout (or in --output), progress and warnings on stderr, and exit codes a
  * script can branch on.
  */
 
 import { FileAccess } from '../audio/access.js';
-import { loadConfig } from '../config.js';
-import { AsrError, CancelledError, describeError, InputError } from '../errors.js';
-import { createLogger, scrub } from '../log.js';
-import { writeFileAtomic } from '../output/atomic.js';
-import { toSrt, toVtt } from '../output/subtitles.js';
-import { ProgressReporter } from '../progress.js';
-import { createProvider } from '../provider/create.js';
-import type { ProgressEvent, TranscriptionResult } from '../provider/types.js';
+import { loadConfig } from '../config/config.js';
+import { AsrError, CancelledError, describeError, InputError } from '../domain/errors.js';
+import type { ProgressEvent } from '../domain/progress.js';
+import type { TranscriptionResult } from '../domain/result.js';
+import { ProgressReporter } from '../format/progress.js';
+import { toSrt, toVtt } from '../format/subtitles.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { createService } from '../transcription/create.js';
+import { createLogger } from '../util/log.js';
+import { scrub } from '../util/secrets.js';
 import {
   type CommonOptions,
   parseStatus,
@@ -111,7 +113,7 @@ async function execute(cmd: TranscribeCommand | StatusCommand, io: CliIo): Promi
   const say = (line: string) => {
     if (!cmd.quiet) io.stderr.write(`${line}\n`);
   };
-  // Only warnings and errors of the provider's own log reach the terminal; progress has its bar.
+  // Only warnings and errors of the service's own log reach the terminal; progress has its bar.
   const logger = createLogger(cmd.quiet ? 'error' : 'warn', (line) => void io.stderr.write(line));
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -127,19 +129,19 @@ async function execute(cmd: TranscribeCommand | StatusCommand, io: CliIo): Promi
     allowedDirs: config.allowedDirs,
     unrestricted: true,
   });
-  const { provider } = createProvider(config, { logger, access });
+  const { service } = createService(config, { logger, access });
   const bar = new ProgressBar(io.stderr);
   const reporter = cmd.quiet ? undefined : new ProgressReporter((n) => void bar.show(n), 5000);
   const ctx = { signal: io.signal, onProgress: reporter && ((e: ProgressEvent) => reporter.update(e)) };
   try {
     let result: TranscriptionResult;
     if (cmd.command === 'transcribe') {
-      result = await provider.transcribe(
+      result = await service.transcribe(
         { ...cmd.request, wait: !cmd.submitOnly, wait_seconds: cmd.maxWait },
         ctx,
       );
     } else {
-      result = await provider.taskStatus(
+      result = await service.taskStatus(
         { task_id: cmd.taskId, wait: cmd.wait, wait_seconds: cmd.wait ? cmd.maxWait : 0 },
         ctx,
       );
@@ -160,7 +162,7 @@ async function execute(cmd: TranscribeCommand | StatusCommand, io: CliIo): Promi
     if (!(err instanceof AsrError)) io.stderr.write('(an internal error: please report it)\n');
     return EXIT.failed;
   } finally {
-    await provider.close().catch(() => {});
+    await service.close().catch(() => {});
   }
 }
 
@@ -214,5 +216,23 @@ function render(cmd: CommonOptions, result: TranscriptionResult): string {
       }
       return cmd.format === 'srt' ? toSrt(sentences) : toVtt(sentences);
     }
+  }
+}
+
+/** One command from the process's own argv; the first Ctrl-C cancels it cleanly, a second one exits at once. */
+export async function runCommand(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    process.stderr.write('\ninterrupting (Ctrl-C again to quit at once)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    return await runCli(argv, { stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
 }

@@ -118,7 +118,7 @@ describe('tools over stdio', () => {
     ).toBe(true);
     // Order and content, not the clock. The SDK client handles a notification one microtask after a
     // response read in the same chunk, and drops it then; so the last steps ('saving transcript',
-    // 'done') may be missing here, though the server sends them (the provider tests check all stages).
+    // 'done') may be missing here, though the server sends them (the service tests check all stages).
     for (let i = 1; i < progress.length; i++)
       expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
     const messages = progress.map((p) => p.message ?? '');

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { type Config, loadConfig } from '../../src/config.js';
-import type { Logger } from '../../src/log.js';
+import { type Config, loadConfig } from '../../src/config/config.js';
+import type { Logger } from '../../src/util/log.js';
 import type { FakeDashScope } from '../fake-dashscope/server.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'audio');
@@ -16,7 +16,7 @@ export function tempDir(prefix = 'qwen-asr-test-'): string {
   return dir;
 }
 
-/** Config for an in-process provider aimed at the fake, with fast polling. */
+/** Config for an in-process service aimed at the fake, with fast polling. */
 export function testConfig(fake: FakeDashScope, home: string, extra: Record<string, string> = {}): Config {
   return loadConfig(
     fake.env({

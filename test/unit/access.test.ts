@@ -4,11 +4,11 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileAccess, isDevicePath, isInside } from '../../src/audio/access.js';
 import { resolveAudio } from '../../src/audio/source.js';
-import { loadConfig } from '../../src/config.js';
-import { InputError } from '../../src/errors.js';
+import { loadConfig } from '../../src/config/config.js';
+import { InputError } from '../../src/domain/errors.js';
 import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
-import { makeProvider } from '../helpers/provider.js';
+import { makeService } from '../helpers/service.js';
 
 // Layout: <base>/home (with a hidden ~/.ssh), <base>/outside, <base>/tmp, <base>/work (the cwd).
 const base = tempDir('qwen-asr-access-');
@@ -152,22 +152,22 @@ describe('Windows paths', () => {
   });
 });
 
-describe('through the provider', () => {
+describe('through the service', () => {
   const fake = new FakeDashScope();
   beforeAll(() => fake.start());
   afterAll(() => fake.stop());
 
   it('sends nothing for a refused file: no request of any kind reaches the API', async () => {
-    const { provider } = makeProvider(testConfig(fake, home), { access: access() });
+    const { service } = makeService(testConfig(fake, home), { access: access() });
     fake.requests.length = 0;
     for (const audio of ['~/.ssh/id_rsa', join(outside, 'talk.wav'), join(home, 'Music', 'key.wav')]) {
-      await expect(provider.transcribe({ audio })).rejects.toBeInstanceOf(InputError);
-      await expect(provider.transcribe({ audio, model: 'qwen3-asr-flash-filetrans' })).rejects.toBeInstanceOf(
+      await expect(service.transcribe({ audio })).rejects.toBeInstanceOf(InputError);
+      await expect(service.transcribe({ audio, model: 'qwen3-asr-flash-filetrans' })).rejects.toBeInstanceOf(
         InputError,
       );
     }
     expect(fake.requests).toHaveLength(0);
-    const ok = await provider.transcribe({ audio: '~/Music/talk.wav' });
+    const ok = await service.transcribe({ audio: '~/Music/talk.wav' });
     expect(ok.status).toBe('SUCCEEDED');
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bufferByteSource, fileByteSource, readDuration } from '../../src/audio/duration.js';
 import { sniff } from '../../src/audio/sniff.js';
 import { buildDataUri, dataUriLength, resolveAudio } from '../../src/audio/source.js';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/domain/errors.js';
 import { fixture, tempDir } from '../helpers/env.js';
 
 // Durations as ffprobe reads them (fixtures README). Opus and AAC differ by their encoder delay.

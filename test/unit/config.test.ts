@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseIni, resolveApiKey } from '../../src/config.js';
-import { ConfigurationError, ConnectionError } from '../../src/errors.js';
+import { loadConfig, parseIni, resolveApiKey } from '../../src/config/config.js';
+import { ConfigurationError, ConnectionError } from '../../src/domain/errors.js';
 import { tempDir } from '../helpers/env.js';
-import { makeProvider } from '../helpers/provider.js';
+import { makeService } from '../helpers/service.js';
 
 // These tests only compare base-URL strings; nothing here sends a request (all traffic goes to the local
 // fake). test/setup/loopback-only.ts enforces it: the last test shows a request to the real host is blocked.
@@ -112,8 +112,8 @@ describe('the test network guard', () => {
     const home = tempDir();
     const config = loadConfig({ DASHSCOPE_API_KEY: 'sk-fake-guard-not-real' }, { home, cwd: home });
     expect(config.nativeBaseUrl).toBe('https://dashscope.aliyuncs.com/api/v1');
-    const { provider } = makeProvider({ ...config, maxRetries: 0 });
-    const err = await provider.transcribe({ audio: 'https://example.invalid/a.mp3' }).catch((e) => e);
+    const { service } = makeService({ ...config, maxRetries: 0 });
+    const err = await service.transcribe({ audio: 'https://example.invalid/a.mp3' }).catch((e) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect(String(err.cause?.message ?? err.cause)).toMatch(
       /tests may not connect to dashscope\.aliyuncs\.com: only loopback/,

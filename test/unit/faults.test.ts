@@ -13,12 +13,12 @@ import {
   TaskFailedError,
   TimeoutError,
   UploadError,
-} from '../../src/errors.js';
-import type { AsrProvider } from '../../src/provider/index.js';
-import type { TranscriptionResult } from '../../src/provider/types.js';
+} from '../../src/domain/errors.js';
+import type { TranscriptionResult } from '../../src/domain/result.js';
+import type { TranscriptionService } from '../../src/transcription/service.js';
 import { FakeDashScope, type Fault, type Route } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
-import { makeProvider } from '../helpers/provider.js';
+import { makeService } from '../helpers/service.js';
 
 const fake = new FakeDashScope({ runMs: 20 });
 const home = tempDir();
@@ -27,9 +27,9 @@ afterAll(() => fake.stop());
 afterEach(() => fake.clearFaults());
 
 // Short per-attempt deadline so slow-header and trickle faults resolve quickly.
-const setup = () => makeProvider(testConfig(fake, home, { ASR_HTTP_TIMEOUT_MS: '250' }));
+const setup = () => makeService(testConfig(fake, home, { ASR_HTTP_TIMEOUT_MS: '250' }));
 
-type Operation = (p: AsrProvider) => Promise<TranscriptionResult>;
+type Operation = (p: TranscriptionService) => Promise<TranscriptionResult>;
 const FILETRANS = 'qwen3-asr-flash-filetrans';
 const media = () => fake.addMedia('fault.mp3', { durationS: 20, text: 'Survived.' });
 const OPS: Record<Exclude<Route, 'cancel' | 'media'>, Operation> = {
@@ -125,10 +125,10 @@ describe.each(CASES)('$name', (c) => {
   for (const route of c.routes) {
     const expected = route === 'submit' ? c.submit : c.safe;
     it(`${route}: ${expected === 'ok' ? 'recovers' : `fails with ${expected.name}`}`, async () => {
-      const { provider } = setup();
+      const { service } = setup();
       fake.requests.length = 0;
       fake.inject(route, c.fault, c.times);
-      const outcome = await OPS[route](provider).catch((e: unknown) => e);
+      const outcome = await OPS[route](service).catch((e: unknown) => e);
       if (expected === 'ok') {
         expect(outcome, String(outcome)).toMatchObject({ status: 'SUCCEEDED' });
       } else {
@@ -146,7 +146,7 @@ describe.each(CASES)('$name', (c) => {
 describe('storms and dead ends', () => {
   it('a 429 storm ends in a rate-limit error on every API route, after bounded retries', async () => {
     for (const route of API_ROUTES) {
-      const { provider } = setup();
+      const { service } = setup();
       fake.requests.length = 0;
       fake.inject(
         route,
@@ -158,7 +158,7 @@ describe('storms and dead ends', () => {
         },
         100,
       );
-      const err = (await OPS[route](provider).catch((e: unknown) => e)) as AsrError;
+      const err = (await OPS[route](service).catch((e: unknown) => e)) as AsrError;
       expect(err, route).toBeInstanceOf(AsrError);
       expect(err.kind, route).toBe('rate_limit');
       expect(fake.count(route), route).toBeLessThanOrEqual(route === 'task' ? 16 : 4);
@@ -167,9 +167,9 @@ describe('storms and dead ends', () => {
   });
 
   it('an oversized answer is cut off at the cap instead of being read', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     fake.inject('compatible', { kind: 'oversized', bytes: 40 * 1024 * 1024 }, 4);
-    const err = await OPS.compatible(provider).catch((e: unknown) => e);
+    const err = await OPS.compatible(service).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MalformedResponseError);
     expect((err as Error).message).toMatch(/larger than 32 MiB and was not read/);
   });
@@ -179,23 +179,21 @@ describe('storms and dead ends', () => {
     await closed.start();
     const config = testConfig(closed, home);
     await closed.stop();
-    const { provider } = makeProvider(config);
-    const err = await provider
-      .transcribe({ audio: 'https://example.invalid/a.mp3' })
-      .catch((e: unknown) => e);
+    const { service } = makeService(config);
+    const err = await service.transcribe({ audio: 'https://example.invalid/a.mp3' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as Error).message).toMatch(/ECONNREFUSED talking to 127\.0\.0\.1/);
   });
 
   it('a transcription_url that answers 404 or has expired is a task failure that says so', async () => {
     for (const status of [404, 403]) {
-      const { provider } = setup();
+      const { service } = setup();
       fake.inject(
         'result',
         { kind: 'status', status, body: { code: status === 404 ? 'NoSuchKey' : 'AccessDenied' } },
         10,
       );
-      const err = await OPS.result(provider).catch((e: unknown) => e);
+      const err = await OPS.result(service).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TaskFailedError);
       expect((err as Error).message).toMatch(
         new RegExp(`transcription_url answered HTTP ${status}: the link has expired`),
@@ -205,9 +203,9 @@ describe('storms and dead ends', () => {
     const expiring = new FakeDashScope({ runMs: 10, resultTtlMs: -1 });
     await expiring.start();
     try {
-      const { provider } = makeProvider(testConfig(expiring, home));
+      const { service } = makeService(testConfig(expiring, home));
       const url = expiring.addMedia('old.mp3', { durationS: 5 });
-      const err = await provider.transcribe({ audio: url, model: FILETRANS }).catch((e: unknown) => e);
+      const err = await service.transcribe({ audio: url, model: FILETRANS }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TaskFailedError);
       expect((err as Error).message).toMatch(/HTTP 403: the link has expired/);
     } finally {
@@ -216,20 +214,20 @@ describe('storms and dead ends', () => {
   });
 
   it('an upload that fails every attempt says which step failed; the submit is never made', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     fake.requests.length = 0;
     fake.inject('upload', { kind: 'reset' }, 10);
-    const err = await OPS.upload(provider).catch((e: unknown) => e);
+    const err = await OPS.upload(service).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UploadError);
     expect(fake.count('submit')).toBe(0);
   });
 
   it('the poll survives a few failed queries in a row, and gives up with the task id after too many', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     fake.inject('task', { kind: 'reset' }, 6);
-    expect(await OPS.task(provider)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await OPS.task(service)).toMatchObject({ status: 'SUCCEEDED' });
     fake.inject('task', { kind: 'status', status: 500, body: { code: 'InternalError' } }, 100);
-    const err = (await OPS.task(setup().provider).catch((e: unknown) => e)) as AsrError;
+    const err = (await OPS.task(setup().service).catch((e: unknown) => e)) as AsrError;
     expect(err.message).toMatch(/Gave up asking about task \S+ after 4 failed queries in a row/);
     expect(err.hint).toMatch(/asr_task_status/);
   });

@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BadRequestError, TaskFailedError } from '../../src/errors.js';
-import { resolveModel } from '../../src/provider/models.js';
-import { asyncBody, mapFileTranscriptionOptions } from '../../src/provider/options.js';
+import { resolveModel } from '../../src/dashscope/models.js';
+import { asyncBody, mapFileTranscriptionOptions } from '../../src/dashscope/options.js';
+import { BadRequestError, TaskFailedError } from '../../src/domain/errors.js';
 import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
-import { makeProvider } from '../helpers/provider.js';
+import { makeService } from '../helpers/service.js';
 
 const fake = new FakeDashScope({ runMs: 20 });
 const home = tempDir();
 beforeAll(() => fake.start());
 afterAll(() => fake.stop());
 
-const setup = () => makeProvider(testConfig(fake, home));
+const setup = () => makeService(testConfig(fake, home));
 const MEETING = 'Hello everyone. Um, thanks for joining. Let us start with the budget. Uh, any questions?';
 
 function submitted() {
@@ -103,9 +103,9 @@ describe('paraformer / fun-asr option mapping', () => {
   });
 
   it('qwen models report the family-only options as not sent', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     const url = fake.addMedia('plain.mp3', { durationS: 20 });
-    const result = await provider.transcribe({
+    const result = await service.transcribe({
       audio: url,
       model: 'qwen3-asr-flash-filetrans',
       vocabulary_id: 'vocab-fake-001',
@@ -128,12 +128,12 @@ describe('paraformer / fun-asr option mapping', () => {
 describe('paraformer / fun-asr tasks against the fake', () => {
   for (const model of ['paraformer-v2', 'paraformer-8k-v2', 'fun-asr', 'fun-asr-mtl', 'fun-asr-2025-11-07']) {
     it(`${model}: submits file_urls, reads results[], maps properties and duration`, async () => {
-      const { provider } = setup();
+      const { service } = setup();
       const url = fake.addMedia(`${model}.wav`, {
         durationS: 42.5,
         text: 'One sentence here. And another one.',
       });
-      const result = await provider.transcribe({ audio: url, model, language_hints: ['en'] });
+      const result = await service.transcribe({ audio: url, model, language_hints: ['en'] });
       expect(submitted()).toMatchObject({
         model,
         input: { file_urls: [url] },
@@ -154,10 +154,10 @@ describe('paraformer / fun-asr tasks against the fake', () => {
   }
 
   it('removes disfluencies when asked (the fake drops its filler words)', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     const url = fake.addMedia('fillers.wav', { durationS: 12, text: MEETING });
-    const kept = await provider.transcribe({ audio: url, model: 'fun-asr' });
-    const removed = await provider.transcribe({
+    const kept = await service.transcribe({ audio: url, model: 'fun-asr' });
+    const removed = await service.transcribe({
       audio: url,
       model: 'fun-asr',
       disfluency_removal_enabled: true,
@@ -168,9 +168,9 @@ describe('paraformer / fun-asr tasks against the fake', () => {
   });
 
   it('labels speakers in the text, JSON, SRT and VTT', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     const url = fake.addMedia('meeting.wav', { durationS: 20, text: MEETING });
-    const result = await provider.transcribe({
+    const result = await service.transcribe({
       audio: url,
       model: 'paraformer-v2',
       diarization_enabled: true,
@@ -196,26 +196,26 @@ describe('paraformer / fun-asr tasks against the fake', () => {
   });
 
   it('joins consecutive sentences of one speaker into one turn', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     const url = fake.addMedia('monologue.wav', { durationS: 9, text: 'First point. Second point. Third.' });
     // The fake gives sentence i to speaker i % speaker_count: three sentences, three speakers, three turns.
-    const many = await provider.transcribe({ audio: url, model: 'fun-asr', speaker_count: 100 });
+    const many = await service.transcribe({ audio: url, model: 'fun-asr', speaker_count: 100 });
     expect(many.text.split('\n')).toHaveLength(3);
     expect(many.speakers).toBe(3);
   });
 
   it('runs diarization on fun-asr when no model was named, and says so', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     const url = fake.addMedia('auto.wav', { durationS: 8, text: MEETING });
-    const result = await provider.transcribe({ audio: url, diarization_enabled: true });
+    const result = await service.transcribe({ audio: url, diarization_enabled: true });
     expect(result.model).toBe('fun-asr');
     expect(submitted().parameters).toEqual({ diarization_enabled: true });
     expect(result.warnings.join('\n')).toMatch(/Speaker labels .* ran on fun-asr/);
   });
 
   it('uploads local files for the family through the temporary upload', async () => {
-    const { provider } = setup();
-    const result = await provider.transcribe({
+    const { service } = setup();
+    const result = await service.transcribe({
       audio: fixture('speech-16k-mono.wav'),
       model: 'paraformer-v2',
     });
@@ -230,9 +230,9 @@ describe('paraformer / fun-asr tasks against the fake', () => {
   });
 
   it('surfaces a failed subtask with its code and message, though the task says SUCCEEDED', async () => {
-    const { provider, tasks } = setup();
+    const { service, tasks } = setup();
     const url = `${fake.url}/media/missing.wav`;
-    const err = await provider.transcribe({ audio: url, model: 'fun-asr' }).catch((e) => e);
+    const err = await service.transcribe({ audio: url, model: 'fun-asr' }).catch((e) => e);
     expect(err).toBeInstanceOf(TaskFailedError);
     expect(err.message).toMatch(/finished, but its file failed: FILE_DOWNLOAD_FAILED/);
     expect(err.hint).toMatch(/public and reachable/);
@@ -241,14 +241,14 @@ describe('paraformer / fun-asr tasks against the fake', () => {
   });
 
   it('passes the service refusal of an unknown vocabulary through as a bad request', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     const url = fake.addMedia('vocab.wav', { durationS: 5 });
-    const err = await provider
+    const err = await service
       .transcribe({ audio: url, model: 'paraformer-v2', vocabulary_id: 'vocab-nope' })
       .catch((e) => e);
     expect(err).toBeInstanceOf(BadRequestError);
     expect(err.message).toMatch(/vocabulary vocab-nope does not exist/);
-    await provider.transcribe({ audio: url, model: 'paraformer-v2', vocabulary_id: 'vocab-fake-001' });
+    await service.transcribe({ audio: url, model: 'paraformer-v2', vocabulary_id: 'vocab-fake-001' });
     expect(submitted().parameters).toEqual({ vocabulary_id: 'vocab-fake-001' });
   });
 });

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DashScopeApi } from '../../src/dashscope/api.js';
+import { dashscopeHttp } from '../../src/dashscope/http.js';
+import { resolveModel } from '../../src/dashscope/models.js';
 import {
   AuthenticationError,
   BadRequestError,
@@ -9,10 +12,8 @@ import {
   RateLimitError,
   ServerError,
   TimeoutError,
-} from '../../src/errors.js';
-import { DashScopeApi } from '../../src/provider/api.js';
-import { HttpClient, parseRetryAfter } from '../../src/provider/http.js';
-import { resolveModel } from '../../src/provider/models.js';
+} from '../../src/domain/errors.js';
+import { parseRetryAfter } from '../../src/http/body.js';
 import { FakeDashScope } from '../fake-dashscope/server.js';
 import { captureLogger, tempDir, testConfig } from '../helpers/env.js';
 
@@ -22,11 +23,9 @@ let api: DashScopeApi;
 
 function makeApi(overrides: { timeoutMs?: number; maxRetries?: number; key?: string } = {}) {
   const config = testConfig(fake, home, overrides.key ? { DASHSCOPE_API_KEY: overrides.key } : {});
-  const http = new HttpClient({
+  const http = dashscopeHttp(config, captureLogger(), {
     timeoutMs: overrides.timeoutMs ?? 5000,
     maxRetries: overrides.maxRetries ?? 3,
-    logger: captureLogger(),
-    region: config.region,
     backoffBaseMs: 5,
     backoffMaxMs: 20,
   });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedResponseError } from '../../src/errors.js';
 import {
   parseCompatibleResponse,
   parseNativeSyncResponse,
   parsePolicy,
   parseTaskResponse,
   parseTranscriptionJson,
-} from '../../src/provider/normalize.js';
+} from '../../src/dashscope/parse.js';
+import { MalformedResponseError } from '../../src/domain/errors.js';
 
 describe('response parsing', () => {
   it('reads the compatible chat completion (spec example)', () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { resolveModel } from '../../src/provider/models.js';
+import { resolveModel } from '../../src/dashscope/models.js';
 import {
   asyncBody,
   compatibleBody,
   mapFiletransOptions,
   mapSyncOptions,
   nativeSyncBody,
-} from '../../src/provider/options.js';
+} from '../../src/dashscope/options.js';
 
 const flash = resolveModel('qwen3-asr-flash');
 const filetrans = resolveModel('qwen3-asr-flash-filetrans');

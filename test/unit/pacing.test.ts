@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError } from '../../src/errors.js';
-import { pollInterval, RateLimiter } from '../../src/provider/pacing.js';
+import { CancelledError } from '../../src/domain/errors.js';
+import { pollInterval, RateLimiter } from '../../src/transcription/pacing.js';
 
 describe('RateLimiter', () => {
   it('never lets more than perSecond queries into any window, in the order asked', async () => {

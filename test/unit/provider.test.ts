@@ -1,11 +1,11 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError, InputError, NotFoundError, TaskFailedError } from '../../src/errors.js';
-import type { ProgressEvent } from '../../src/provider/types.js';
+import { CancelledError, InputError, NotFoundError, TaskFailedError } from '../../src/domain/errors.js';
+import type { ProgressEvent } from '../../src/domain/progress.js';
 import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
-import { makeProvider } from '../helpers/provider.js';
+import { makeService } from '../helpers/service.js';
 import { sparseWav } from '../helpers/wav.js';
 
 const fake = new FakeDashScope({ runMs: 30 });
@@ -13,13 +13,13 @@ const home = tempDir();
 beforeAll(() => fake.start());
 afterAll(() => fake.stop());
 
-const setup = (extra: Record<string, string> = {}) => makeProvider(testConfig(fake, home, extra));
+const setup = (extra: Record<string, string> = {}) => makeService(testConfig(fake, home, extra));
 
 describe('sync transcription', () => {
   it('sends a local WAV as a data URI and saves .json and .txt', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     fake.requests.length = 0;
-    const result = await provider.transcribe({
+    const result = await service.transcribe({
       audio: fixture('speech-16k-mono.wav'),
       language_hints: ['en'],
     });
@@ -45,17 +45,17 @@ describe('sync transcription', () => {
   });
 
   it('reaches qwen-audio-asr through the native endpoint', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     fake.requests.length = 0;
-    const result = await provider.transcribe({ audio: fixture('speech.mp3'), model: 'qwen-audio-asr' });
+    const result = await service.transcribe({ audio: fixture('speech.mp3'), model: 'qwen-audio-asr' });
     expect(result.model).toBe('qwen-audio-asr');
     expect(fake.requests[0]!.route).toBe('native-sync');
   });
 
   it('refuses an explicit sync model for M4A and names the model that takes it; sends nothing', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     fake.requests.length = 0;
-    const err = await provider
+    const err = await service
       .transcribe({ audio: fixture('speech.m4a'), model: 'qwen3-asr-flash' })
       .catch((e) => e);
     expect(err).toBeInstanceOf(InputError);
@@ -64,10 +64,10 @@ describe('sync transcription', () => {
   });
 
   it('refuses an unknown model before anything is sent', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     fake.requests.length = 0;
     await expect(
-      provider.transcribe({ audio: fixture('speech.mp3'), model: 'gpt-4o-transcribe' }),
+      service.transcribe({ audio: fixture('speech.mp3'), model: 'gpt-4o-transcribe' }),
     ).rejects.toThrow(/Unknown model/);
     expect(fake.requests).toHaveLength(0);
   });
@@ -75,9 +75,9 @@ describe('sync transcription', () => {
 
 describe('routing to filetrans', () => {
   it('routes a local file over 5 minutes by its header duration, uploading it', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     fake.requests.length = 0;
-    const result = await provider.transcribe({ audio: fixture('long-6min-cbr.mp3') });
+    const result = await service.transcribe({ audio: fixture('long-6min-cbr.mp3') });
     expect(result.model).toBe('qwen3-asr-flash-filetrans');
     expect(result.warnings.join(' ')).toMatch(/lasts 6 min 01 s, over the qwen3-asr-flash limit of 5 min/);
     expect(fake.requests.map((r) => r.route)).toEqual(
@@ -94,34 +94,34 @@ describe('routing to filetrans', () => {
   });
 
   it('routes a file whose data URI would exceed 10,485,760 bytes', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     const path = join(home, 'big.wav');
     sparseWav(path, 250); // 8 MB of PCM: under 5 min, but 10.7 MB as base64
-    const result = await provider.transcribe({ audio: path });
+    const result = await service.transcribe({ audio: path });
     expect(result.model).toBe('qwen3-asr-flash-filetrans');
     expect(result.warnings.join(' ')).toMatch(/data URI would be 10\.\d MB, over the qwen3-asr-flash limit/);
   });
 
   it('routes M4A, timestamps and async: true, each with its reason', async () => {
-    const { provider } = setup();
-    const m4a = await provider.transcribe({ audio: fixture('speech.m4a') });
+    const { service } = setup();
+    const m4a = await service.transcribe({ audio: fixture('speech.m4a') });
     expect(m4a.model).toBe('qwen3-asr-flash-filetrans');
     expect(m4a.warnings[0]).toMatch(/M4A files are taken only by qwen3-asr-flash-filetrans/);
-    const words = await provider.transcribe({
+    const words = await service.transcribe({
       audio: fixture('speech.mp3'),
       timestamp_granularities: ['word'],
     });
     expect(words.model).toBe('qwen3-asr-flash-filetrans');
     expect(words.sentences![0]!.words!.length).toBeGreaterThan(0);
-    const asyncRun = await provider.transcribe({ audio: fixture('speech.mp3'), async: true });
+    const asyncRun = await service.transcribe({ audio: fixture('speech.mp3'), async: true });
     expect(asyncRun.warnings[0]).toMatch(/async: true with qwen3-asr-flash/);
   });
 
   it('retries a URL on filetrans once when the sync API refuses it as too long', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     const url = fake.addMedia('lecture.mp3', { durationS: 3600, text: 'A long lecture.' });
     fake.requests.length = 0;
-    const result = await provider.transcribe({ audio: url });
+    const result = await service.transcribe({ audio: url });
     expect(result.model).toBe('qwen3-asr-flash-filetrans');
     expect(result.text).toBe('A long lecture.');
     expect(result.warnings.join(' ')).toMatch(
@@ -132,9 +132,9 @@ describe('routing to filetrans', () => {
   });
 
   it('refuses a long file with an explicit sync model, suggesting filetrans', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     await expect(
-      provider.transcribe({ audio: fixture('long-6min.ogg'), model: 'qwen3-asr-flash' }),
+      service.transcribe({ audio: fixture('long-6min.ogg'), model: 'qwen3-asr-flash' }),
     ).rejects.toThrow(/over the qwen3-asr-flash limit of 5 min/);
   });
 });
@@ -144,10 +144,10 @@ describe('uploads', () => {
     const small = new FakeDashScope({ maxUploadMb: 1 });
     await small.start();
     try {
-      const { provider } = makeProvider(testConfig(small, home));
+      const { service } = makeService(testConfig(small, home));
       const path = join(home, 'two-mb.wav');
       sparseWav(path, 60);
-      const err = await provider
+      const err = await service
         .transcribe({ audio: path, model: 'qwen3-asr-flash-filetrans' })
         .catch((e) => e);
       expect(err).toBeInstanceOf(InputError);
@@ -164,10 +164,10 @@ describe('uploads', () => {
     const big = new FakeDashScope({ maxUploadMb: 2048 });
     await big.start();
     try {
-      const { provider } = makeProvider(testConfig(big, home));
+      const { service } = makeService(testConfig(big, home));
       const path = join(home, 'one-gb.wav');
       const size = sparseWav(path, (1024 * 1024 * 1024 - 44) / 32000);
-      const result = await provider.transcribe({ audio: path, wait_seconds: 60 });
+      const result = await service.transcribe({ audio: path, wait_seconds: 60 });
       expect(result.status).toBe('SUCCEEDED');
       expect(result.model).toBe('qwen3-asr-flash-filetrans');
       const stored = [...big.uploads.values()][0]!;
@@ -179,11 +179,11 @@ describe('uploads', () => {
   });
 
   it('retries a failed upload under a new key and reports byte progress', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     fake.requests.length = 0;
     fake.inject('upload', { kind: 'status', status: 500 });
     const events: ProgressEvent[] = [];
-    await provider.transcribe({ audio: fixture('speech.m4a') }, { onProgress: (e) => events.push(e) });
+    await service.transcribe({ audio: fixture('speech.m4a') }, { onProgress: (e) => events.push(e) });
     const keys = [...fake.uploads.keys()];
     expect(fake.count('upload')).toBe(2);
     const uploaded = events.filter((e) => e.stage === 'uploading');
@@ -198,9 +198,9 @@ describe('uploads', () => {
     const shortLived = new FakeDashScope({ policyExpireSeconds: 30 });
     await shortLived.start();
     try {
-      const { provider } = makeProvider(testConfig(shortLived, home));
-      await provider.transcribe({ audio: fixture('speech.m4a') });
-      await provider.transcribe({ audio: fixture('speech.m4a') });
+      const { service } = makeService(testConfig(shortLived, home));
+      await service.transcribe({ audio: fixture('speech.m4a') });
+      await service.transcribe({ audio: fixture('speech.m4a') });
       // A 30 s policy is within our 30 s safety margin from the start, so each upload asks for a fresh one.
       expect(shortLived.count('policy')).toBe(2);
     } finally {
@@ -209,19 +209,19 @@ describe('uploads', () => {
   });
 
   it('says which step failed when every upload attempt fails', async () => {
-    const { provider } = setup({ ASR_UPLOAD_ATTEMPTS: '2' });
+    const { service } = setup({ ASR_UPLOAD_ATTEMPTS: '2' });
     fake.inject('upload', { kind: 'status', status: 500 }, 2);
-    const err = await provider.transcribe({ audio: fixture('speech.m4a') }).catch((e) => e);
+    const err = await service.transcribe({ audio: fixture('speech.m4a') }).catch((e) => e);
     expect(err.message).toMatch(/step 2 of the temporary upload\) failed 2 times.*HTTP 500 InternalError/);
   });
 });
 
 describe('wait budget, status, restart, cancellation', () => {
   it('returns RUNNING with a task id when the budget runs out; asr_task_status finishes it', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     fake.holdAll = true;
     const url = fake.addMedia('meeting.mp3', { durationS: 1800, text: 'Meeting notes.' });
-    const first = await provider.transcribe({
+    const first = await service.transcribe({
       audio: url,
       model: 'qwen3-asr-flash-filetrans',
       wait_seconds: 0.2,
@@ -230,21 +230,21 @@ describe('wait budget, status, restart, cancellation', () => {
     expect(first.status).toBe('RUNNING');
     expect(first.task_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(first.poll_after_s).toBeGreaterThan(0);
-    const once = await provider.taskStatus({ task_id: first.task_id! });
+    const once = await service.taskStatus({ task_id: first.task_id! });
     expect(once.status).toBe('RUNNING'); // the task was created held; it runs until released
     fake.release(first.task_id!);
-    const done = await provider.taskStatus({ task_id: first.task_id!, wait: true, wait_seconds: 5 });
+    const done = await service.taskStatus({ task_id: first.task_id!, wait: true, wait_seconds: 5 });
     expect(done).toMatchObject({ status: 'SUCCEEDED', text: 'Meeting notes.', task_id: first.task_id });
   });
 
   it('answers from the task store after a restart and after the API forgets the task', async () => {
     const a = setup();
     const url = fake.addMedia('podcast.mp3', { durationS: 900, text: 'Podcast.' });
-    const result = await a.provider.transcribe({ audio: url, model: 'qwen3-asr-flash-filetrans' });
-    await a.provider.close();
+    const result = await a.service.transcribe({ audio: url, model: 'qwen3-asr-flash-filetrans' });
+    await a.service.close();
     fake.tasks.delete(result.task_id!); // expired on the service side
     const b = setup();
-    const again = await b.provider.taskStatus({ task_id: result.task_id! });
+    const again = await b.service.taskStatus({ task_id: result.task_id! });
     expect(again).toMatchObject({
       status: 'SUCCEEDED',
       text: 'Podcast.',
@@ -254,29 +254,29 @@ describe('wait budget, status, restart, cancellation', () => {
   });
 
   it('reports a task the service does not know as UNKNOWN', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     await expect(
-      provider.taskStatus({ task_id: 'f0f0f0f0-0000-0000-0000-000000000000' }),
+      service.taskStatus({ task_id: 'f0f0f0f0-0000-0000-0000-000000000000' }),
     ).rejects.toBeInstanceOf(NotFoundError);
-    await expect(provider.taskStatus({ task_id: '../../etc/passwd' })).rejects.toBeInstanceOf(InputError);
+    await expect(service.taskStatus({ task_id: '../../etc/passwd' })).rejects.toBeInstanceOf(InputError);
   });
 
   it('surfaces task failures with the API code and a fix', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     const url = fake.addMedia('private.mp3', { durationS: 10, forbidden: true });
-    const err = await provider.transcribe({ audio: url, model: 'qwen3-asr-flash-filetrans' }).catch((e) => e);
+    const err = await service.transcribe({ audio: url, model: 'qwen3-asr-flash-filetrans' }).catch((e) => e);
     expect(err).toBeInstanceOf(TaskFailedError);
     expect(err.describe()).toMatch(/code FILE_403_FORBIDDEN.*not publicly readable/s);
   });
 
   it('hands back a local id when the upload outlasts the budget; status follows it to the transcript', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     fake.inject('policy', { kind: 'delay', ms: 400 });
-    const first = await provider.transcribe({ audio: fixture('speech.m4a'), wait_seconds: 0.1 });
+    const first = await service.transcribe({ audio: fixture('speech.m4a'), wait_seconds: 0.1 });
     expect(first.status).toBe('PENDING');
     expect(first.task_id).toMatch(/^local-/);
     expect(first.warnings.join(' ')).toMatch(/upload goes on in the background/);
-    const done = await provider.taskStatus({ task_id: first.task_id!, wait: true, wait_seconds: 5 });
+    const done = await service.taskStatus({ task_id: first.task_id!, wait: true, wait_seconds: 5 });
     expect(done.status).toBe('SUCCEEDED');
     expect(done.task_id).not.toMatch(/^local-/);
   });
@@ -284,26 +284,26 @@ describe('wait budget, status, restart, cancellation', () => {
   it('reports an upload interrupted by a restart as failed, with what to do', async () => {
     const a = setup();
     fake.inject('policy', { kind: 'delay', ms: 300 });
-    const first = await a.provider.transcribe({ audio: fixture('speech.m4a'), wait_seconds: 0.05 });
+    const first = await a.service.transcribe({ audio: fixture('speech.m4a'), wait_seconds: 0.05 });
     // A crash: another process reads the store while the record still says UPLOADING.
     const b = setup();
-    const err = await b.provider.taskStatus({ task_id: first.task_id! }).catch((e) => e);
+    const err = await b.service.taskStatus({ task_id: first.task_id! }).catch((e) => e);
     expect(err).toBeInstanceOf(TaskFailedError);
     expect(err.message).toMatch(
       /never reached DashScope: the server was restarted while the file was uploading/,
     );
     expect(err.describe()).toMatch(/Call asr_transcribe again/);
-    await a.provider.close();
+    await a.service.close();
   });
 
   it('records an upload stopped by a clean shutdown as cancelled', async () => {
     const a = setup();
     fake.inject('policy', { kind: 'delay', ms: 300 });
-    const first = await a.provider.transcribe({ audio: fixture('speech.m4a'), wait_seconds: 0.05 });
-    await a.provider.close();
+    const first = await a.service.transcribe({ audio: fixture('speech.m4a'), wait_seconds: 0.05 });
+    await a.service.close();
     expect((await a.tasks.get(first.task_id!))?.status).toBe('CANCELED');
     const err = await setup()
-      .provider.taskStatus({ task_id: first.task_id! })
+      .service.taskStatus({ task_id: first.task_id! })
       .catch((e) => e);
     expect(err).toBeInstanceOf(TaskFailedError);
     expect(err.message).toMatch(/never reached DashScope: .*cancel/i);
@@ -313,11 +313,11 @@ describe('wait budget, status, restart, cancellation', () => {
     const slowQueue = new FakeDashScope({ queueMs: 60_000 });
     await slowQueue.start();
     try {
-      const { provider } = makeProvider(testConfig(slowQueue, home));
+      const { service } = makeService(testConfig(slowQueue, home));
       const url = slowQueue.addMedia('a.mp3', { durationS: 60 });
       const controller = new AbortController();
       const events: ProgressEvent[] = [];
-      const run = provider.transcribe(
+      const run = service.transcribe(
         { audio: url, model: 'qwen3-asr-flash-filetrans' },
         {
           signal: controller.signal,
@@ -338,12 +338,12 @@ describe('wait budget, status, restart, cancellation', () => {
   });
 
   it('stops an upload at once when the caller cancels', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     const path = join(home, 'to-cancel.wav');
     sparseWav(path, 900);
     fake.requests.length = 0;
     const controller = new AbortController();
-    const err = await provider
+    const err = await service
       .transcribe(
         { audio: path },
         {
@@ -362,8 +362,8 @@ describe('output directory', () => {
   it('falls back to the user data directory when OUTPUT_DIR is not writable, and says so', async () => {
     const blocker = join(home, 'a-file');
     copyFileSync(fixture('speech.mp3'), blocker);
-    const { provider } = setup({ OUTPUT_DIR: join(blocker, 'sub'), XDG_DATA_HOME: join(home, 'xdg') });
-    const result = await provider.transcribe({ audio: fixture('speech.mp3') });
+    const { service } = setup({ OUTPUT_DIR: join(blocker, 'sub'), XDG_DATA_HOME: join(home, 'xdg') });
+    const result = await service.transcribe({ audio: fixture('speech.mp3') });
     expect(result.files!.json.startsWith(join(home, 'xdg', 'qwen-asr-mcp'))).toBe(true);
     expect(result.warnings.join(' ')).toMatch(/is not writable.*saved under/);
   });

@@ -1,27 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BadRequestError, MalformedResponseError } from '../../src/errors.js';
-import { StreamedCompletion } from '../../src/provider/normalize.js';
+import { StreamedCompletion } from '../../src/dashscope/parse.js';
+import { BadRequestError, MalformedResponseError } from '../../src/domain/errors.js';
 import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
-import { makeProvider } from '../helpers/provider.js';
+import { makeService } from '../helpers/service.js';
 
 const fake = new FakeDashScope();
 const home = tempDir();
 beforeAll(() => fake.start());
 afterAll(() => fake.stop());
 
-const setup = () => makeProvider(testConfig(fake, home));
+const setup = () => makeService(testConfig(fake, home));
 const LONG_TEXT =
   'The quarterly numbers are in. Revenue grew by twelve percent, costs stayed flat, and the team shipped four releases.';
 
 describe('streamed partials for qwen3-asr-flash', () => {
   it('gives the same result streamed and not streamed, with growing partial text in between', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     const url = fake.addMedia('numbers.mp3', { durationS: 30, text: LONG_TEXT });
     fake.requests.length = 0;
-    const plain = await provider.transcribe({ audio: url, language_hints: ['en'] });
+    const plain = await service.transcribe({ audio: url, language_hints: ['en'] });
     const partials: string[] = [];
-    const streamed = await provider.transcribe(
+    const streamed = await service.transcribe(
       { audio: url, language_hints: ['en'] },
       { onPartial: (t) => partials.push(t) },
     );
@@ -42,22 +42,22 @@ describe('streamed partials for qwen3-asr-flash', () => {
   });
 
   it('streams local files too (data URI body), with the same text as the plain call', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     const audio = fixture('speech-16k-mono.wav');
     const partials: string[] = [];
-    const streamed = await provider.transcribe({ audio }, { onPartial: (t) => partials.push(t) });
-    const plain = await provider.transcribe({ audio });
+    const streamed = await service.transcribe({ audio }, { onPartial: (t) => partials.push(t) });
+    const plain = await service.transcribe({ audio });
     expect(streamed.text).toBe(plain.text);
     expect(partials.length).toBeGreaterThan(3);
   });
 
   it('asks once more without streaming when the stream breaks off mid-way', async () => {
-    const { provider, logger } = setup();
+    const { service, logger } = setup();
     const url = fake.addMedia('cut.mp3', { durationS: 20, text: LONG_TEXT });
     fake.requests.length = 0;
     fake.inject('compatible', { kind: 'cut-stream', afterChunks: 3 });
     const partials: string[] = [];
-    const result = await provider.transcribe({ audio: url }, { onPartial: (t) => partials.push(t) });
+    const result = await service.transcribe({ audio: url }, { onPartial: (t) => partials.push(t) });
     expect(result.text).toBe(LONG_TEXT);
     expect(partials).toHaveLength(3);
     const bodies = fake.requests.map((r) => (r.json as { stream: boolean }).stream);
@@ -66,10 +66,10 @@ describe('streamed partials for qwen3-asr-flash', () => {
   });
 
   it('does not stream on the native endpoint (qwen-audio-asr) but still answers', async () => {
-    const { provider } = setup();
+    const { service } = setup();
     const partials: string[] = [];
     fake.requests.length = 0;
-    const result = await provider.transcribe(
+    const result = await service.transcribe(
       { audio: fixture('speech.mp3'), model: 'qwen-audio-asr' },
       { onPartial: (t) => partials.push(t) },
     );
@@ -79,8 +79,8 @@ describe('streamed partials for qwen3-asr-flash', () => {
   });
 
   it('errors before the stream begins keep their type (bad URL → bad request)', async () => {
-    const { provider } = setup();
-    const err = await provider
+    const { service } = setup();
+    const err = await service
       .transcribe({ audio: `${fake.url}/media/nothing-here.mp3` }, { onPartial: () => {} })
       .catch((e) => e);
     expect(err).toBeInstanceOf(BadRequestError);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatTimestamp, sentencesToCues, toSrt, toVtt, wrap } from '../../src/output/subtitles.js';
-import type { Sentence } from '../../src/provider/types.js';
+import type { Sentence } from '../../src/domain/result.js';
+import { formatTimestamp, sentencesToCues, toSrt, toVtt, wrap } from '../../src/format/subtitles.js';
 
 const two: Sentence[] = [
   { begin_ms: 0, end_ms: 1440, text: 'Welcome to Alibaba Cloud.' },

@@ -1,0 +1,346 @@
+/**
+ * Response parsing: each API answer shape becomes the same normalized pieces. Anything not in the
+ * documented shape raises MalformedResponseError naming what was missing, never a TypeError.
+ */
+import { MalformedResponseError } from '../domain/errors.js';
+import type { AudioInfo, Sentence, TaskStatus, Word } from '../domain/result.js';
+
+export interface SyncParsed {
+  text: string;
+  language?: string;
+  emotion?: string;
+  usage?: unknown;
+  seconds?: number;
+}
+
+type Json = Record<string, unknown>;
+
+function obj(v: unknown): Json | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function malformed(what: string, requestId?: string): MalformedResponseError {
+  return new MalformedResponseError(`DashScope's answer did not have the documented shape: ${what}.`, {
+    requestId,
+    hint: 'Try again; if it persists, the API may have changed: please report it with the raw response.',
+  });
+}
+
+function audioInfo(annotations: unknown): { language?: string; emotion?: string } {
+  if (!Array.isArray(annotations)) return {};
+  const info = annotations.map(obj).find((a) => a?.type === 'audio_info') ?? obj(annotations[0]);
+  return { language: str(info?.language) || undefined, emotion: str(info?.emotion) || undefined };
+}
+
+export function parseCompatibleResponse(data: unknown): SyncParsed {
+  const root = obj(data);
+  const requestId = str(root?.request_id) ?? str(root?.id);
+  const choices = root?.choices;
+  if (!Array.isArray(choices) || choices.length === 0)
+    throw malformed('no `choices` in the chat completion', requestId);
+  const message = obj(obj(choices[0])?.message);
+  if (!message) throw malformed('`choices[0].message` is missing', requestId);
+  const content = message.content;
+  const text = typeof content === 'string' ? content : contentText(content);
+  if (text === undefined) throw malformed('`choices[0].message.content` is not text', requestId);
+  const usage = root?.usage;
+  return { text: text.trim(), ...audioInfo(message.annotations), usage, seconds: num(obj(usage)?.seconds) };
+}
+
+/** A streamed chunk that carries an error instead of text (the HTTP status was already 200). */
+export class ErrorChunk extends Error {
+  constructor(readonly body: unknown) {
+    super('the stream carried an error');
+    this.name = 'ErrorChunk';
+  }
+}
+
+/**
+ * Accumulates `chat.completion.chunk` events into the same SyncParsed a non-streamed call gives:
+ * the text is the deltas joined, annotations come from the first chunk that has them, usage from the
+ * last chunk. `raw` keeps every chunk as received.
+ */
+export class StreamedCompletion {
+  private text = '';
+  private info: { language?: string; emotion?: string } = {};
+  private usage: unknown;
+  private finished = false;
+  readonly chunks: unknown[] = [];
+
+  /** Returns the text so far when this event added some, otherwise undefined. */
+  push(payload: string): string | undefined {
+    if (payload.trim() === '[DONE]') {
+      this.finished = true;
+      return undefined;
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(payload);
+    } catch {
+      throw malformed(`a streamed chunk is not JSON (${payload.slice(0, 60)})`);
+    }
+    this.chunks.push(data);
+    const root = obj(data);
+    if (root?.error) throw new ErrorChunk(data);
+    if (root?.usage) this.usage = root.usage;
+    const choice = obj(Array.isArray(root?.choices) ? root.choices[0] : undefined);
+    if (!choice) return undefined;
+    if (str(choice.finish_reason)) this.finished = true;
+    const delta = obj(choice.delta) ?? obj(choice.message);
+    if (!delta) return undefined;
+    if (!this.info.language && !this.info.emotion) this.info = audioInfo(delta.annotations);
+    const piece = typeof delta.content === 'string' ? delta.content : contentText(delta.content);
+    if (!piece) return undefined;
+    this.text += piece;
+    return this.text;
+  }
+
+  result(): SyncParsed {
+    if (!this.finished && this.chunks.length === 0) throw malformed('the stream ended without any chunk');
+    if (!this.finished)
+      throw malformed('the stream ended before its last chunk (no finish_reason or [DONE])');
+    return {
+      text: this.text.trim(),
+      ...this.info,
+      usage: this.usage,
+      seconds: num(obj(this.usage)?.seconds),
+    };
+  }
+}
+
+function contentText(content: unknown): string | undefined {
+  if (!Array.isArray(content)) return undefined;
+  return content
+    .map((part) => str(obj(part)?.text) ?? '')
+    .join('')
+    .trim();
+}
+
+export function parseNativeSyncResponse(data: unknown): SyncParsed {
+  const root = obj(data);
+  const requestId = str(root?.request_id);
+  const choices = obj(root?.output)?.choices;
+  if (!Array.isArray(choices) || choices.length === 0) throw malformed('no `output.choices`', requestId);
+  const message = obj(obj(choices[0])?.message);
+  const text = typeof message?.content === 'string' ? message.content : contentText(message?.content);
+  if (text === undefined) throw malformed('`output.choices[0].message.content` is not text', requestId);
+  const usage = root?.usage;
+  return { text: text.trim(), ...audioInfo(message?.annotations), usage, seconds: num(obj(usage)?.seconds) };
+}
+
+export interface TaskParsed {
+  taskId: string;
+  status: TaskStatus;
+  transcriptionUrl?: string;
+  code?: string;
+  message?: string;
+  usage?: unknown;
+  requestId?: string;
+  submitTime?: string;
+  /** paraformer / fun-asr: the file's own outcome inside a task that may itself say SUCCEEDED. */
+  subtaskStatus?: string;
+}
+
+const STATUSES = new Set(['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED', 'UNKNOWN']);
+
+export function parseTaskResponse(data: unknown): TaskParsed {
+  const root = obj(data);
+  const requestId = str(root?.request_id);
+  const output = obj(root?.output);
+  const taskId = str(output?.task_id);
+  const rawStatus = str(output?.task_status);
+  if (!output || !taskId || !rawStatus)
+    throw malformed('`output.task_id` or `output.task_status` is missing', requestId);
+  // SUSPENDED appears in SDK enums; to a caller it is simply not finished yet.
+  const status = (
+    STATUSES.has(rawStatus) ? rawStatus : rawStatus === 'SUSPENDED' ? 'PENDING' : 'UNKNOWN'
+  ) as TaskStatus;
+  const result = obj(output.result);
+  let transcriptionUrl = str(result?.transcription_url);
+  let code = str(output.code);
+  let message = str(output.message);
+  let subtaskStatus: string | undefined;
+  if (Array.isArray(output.results)) {
+    // We submit one file, so the first entry is ours. A task can SUCCEED while its file FAILED.
+    const sub = obj(output.results[0]);
+    subtaskStatus = str(sub?.subtask_status);
+    transcriptionUrl ??= str(sub?.transcription_url);
+    if (subtaskStatus === 'FAILED' || (!transcriptionUrl && (sub?.code || sub?.message))) {
+      subtaskStatus = 'FAILED';
+      code = str(sub?.code) ?? code;
+      message = str(sub?.message) ?? message;
+    }
+  }
+  if (status === 'SUCCEEDED' && !transcriptionUrl && subtaskStatus !== 'FAILED') {
+    throw malformed('the task SUCCEEDED but `output.result.transcription_url` is missing', requestId);
+  }
+  return {
+    taskId,
+    status,
+    transcriptionUrl,
+    code,
+    message,
+    usage: root?.usage,
+    requestId,
+    submitTime: str(output.submit_time),
+    subtaskStatus,
+  };
+}
+
+export interface TranscriptParsed {
+  text: string;
+  sentences: Sentence[];
+  language?: string;
+  emotion?: string;
+  /** Milliseconds, from the last sentence's end. */
+  endMs?: number;
+  /** Duration the service reports for the file (paraformer `properties`), in milliseconds. */
+  durationMs?: number;
+  audioInfo?: AudioInfo;
+  speakers?: number;
+}
+
+export function parseTranscriptionJson(data: unknown): TranscriptParsed {
+  const root = obj(data);
+  const transcripts = root?.transcripts;
+  if (!Array.isArray(transcripts)) throw malformed('the transcription JSON has no `transcripts` array');
+  const channels = transcripts.map(obj).filter((t): t is Json => t !== undefined);
+  const multi = channels.length > 1;
+  const texts: string[] = [];
+  const sentences: Sentence[] = [];
+  for (const channel of channels) {
+    const channelId = num(channel.channel_id);
+    const text = (str(channel.text) ?? '').trim();
+    if (text) texts.push(multi ? `[channel ${channelId ?? texts.length}] ${text}` : text);
+    for (const s of Array.isArray(channel.sentences) ? channel.sentences : []) {
+      const so = obj(s);
+      if (!so) continue;
+      const sentence: Sentence = {
+        begin_ms: num(so.begin_time) ?? 0,
+        end_ms: num(so.end_time) ?? 0,
+        text: (str(so.text) ?? '').trim(),
+      };
+      const language = str(so.language);
+      const emotion = str(so.emotion);
+      const speaker = num(so.speaker_id);
+      if (language) sentence.language = language;
+      if (emotion) sentence.emotion = emotion;
+      if (speaker !== undefined) sentence.speaker_id = speaker;
+      if (multi && channelId !== undefined) sentence.channel_id = channelId;
+      if (Array.isArray(so.words)) sentence.words = so.words.map(parseWord).filter((w): w is Word => !!w);
+      sentences.push(sentence);
+    }
+  }
+  if (multi) sentences.sort((a, b) => a.begin_ms - b.begin_ms || (a.channel_id ?? 0) - (b.channel_id ?? 0));
+  const endMs = sentences.reduce<number | undefined>((max, s) => Math.max(max ?? 0, s.end_ms), undefined);
+  const speakerIds = new Set(sentences.flatMap((s) => (s.speaker_id === undefined ? [] : [s.speaker_id])));
+  return {
+    // With speaker labels the plain text becomes turns, one line per change of speaker.
+    text: speakerIds.size > 0 ? speakerTurns(sentences) : texts.join('\n'),
+    sentences,
+    language: mostCommon(sentences.map((s) => s.language)),
+    emotion: mostCommon(sentences.map((s) => s.emotion)),
+    endMs,
+    durationMs: num(obj(root?.properties)?.original_duration_in_milliseconds),
+    audioInfo: parseAudioInfo(root),
+    speakers: speakerIds.size > 0 ? speakerIds.size : undefined,
+  };
+}
+
+/** `[speaker 0] …` lines, as in the subtitles; a channel prefix too when several were transcribed. */
+export function speakerTurns(sentences: Sentence[]): string {
+  const lines: string[] = [];
+  let key: string | undefined;
+  for (const s of sentences) {
+    if (!s.text) continue;
+    const parts: string[] = [];
+    if (s.channel_id !== undefined) parts.push(`ch${s.channel_id}`);
+    if (s.speaker_id !== undefined) parts.push(`speaker ${s.speaker_id}`);
+    const label = parts.join(', ');
+    const spaced = /\s/.test(s.text) || /^[\x20-\x7e]/.test(s.text);
+    if (label === key && lines.length > 0) {
+      lines[lines.length - 1] += `${spaced ? ' ' : ''}${s.text}`;
+    } else {
+      lines.push(label ? `[${label}] ${s.text}` : s.text);
+      key = label;
+    }
+  }
+  return lines.join('\n');
+}
+
+/** qwen3 says `audio_info` {format, sample_rate}; paraformer says `properties` {audio_format, …}. */
+function parseAudioInfo(root: Json | undefined): AudioInfo | undefined {
+  const qwen = obj(root?.audio_info);
+  const props = obj(root?.properties);
+  const info: AudioInfo = {};
+  const format = str(qwen?.format) ?? str(props?.audio_format);
+  const rate = num(qwen?.sample_rate) ?? num(props?.original_sampling_rate);
+  if (format) info.format = format;
+  if (rate !== undefined) info.sample_rate = rate;
+  if (Array.isArray(props?.channels))
+    info.channels = props.channels.filter((c): c is number => num(c) !== undefined);
+  return Object.keys(info).length > 0 ? info : undefined;
+}
+
+function parseWord(w: unknown): Word | undefined {
+  const o = obj(w);
+  if (!o) return undefined;
+  return {
+    begin_ms: num(o.begin_time) ?? 0,
+    end_ms: num(o.end_time) ?? 0,
+    text: str(o.text) ?? '',
+    punctuation: str(o.punctuation) ?? '',
+  };
+}
+
+function mostCommon(values: (string | undefined)[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const v of values) if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: string | undefined;
+  let bestCount = 0;
+  for (const [v, c] of counts) {
+    if (c > bestCount) {
+      best = v;
+      bestCount = c;
+    }
+  }
+  return best;
+}
+
+export function parsePolicy(data: unknown): UploadPolicy {
+  const root = obj(data);
+  const d = obj(root?.data);
+  const required = ['policy', 'signature', 'upload_dir', 'upload_host', 'oss_access_key_id'] as const;
+  for (const key of required) {
+    if (!str(d?.[key])) throw malformed(`the upload policy has no \`data.${key}\``, str(root?.request_id));
+  }
+  return {
+    policy: str(d!.policy)!,
+    signature: str(d!.signature)!,
+    uploadDir: str(d!.upload_dir)!,
+    uploadHost: str(d!.upload_host)!,
+    accessKeyId: str(d!.oss_access_key_id)!,
+    objectAcl: str(d!.x_oss_object_acl) ?? 'private',
+    forbidOverwrite: str(d!.x_oss_forbid_overwrite) ?? 'true',
+    expireInSeconds: num(d!.expire_in_seconds) ?? 300,
+    maxFileSizeMb: num(d!.max_file_size_mb),
+  };
+}
+
+export interface UploadPolicy {
+  policy: string;
+  signature: string;
+  uploadDir: string;
+  uploadHost: string;
+  accessKeyId: string;
+  objectAcl: string;
+  forbidOverwrite: string;
+  expireInSeconds: number;
+  maxFileSizeMb?: number;
+}

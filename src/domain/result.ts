@@ -1,0 +1,64 @@
+/** What callers get back: the normalized result, whatever model ran. */
+
+export type TaskStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'UNKNOWN';
+
+export interface Word {
+  begin_ms: number;
+  end_ms: number;
+  text: string;
+  punctuation: string;
+}
+
+export interface Sentence {
+  begin_ms: number;
+  end_ms: number;
+  text: string;
+  language?: string;
+  emotion?: string;
+  speaker_id?: number;
+  channel_id?: number;
+  words?: Word[];
+}
+
+export interface AudioInfo {
+  format?: string;
+  sample_rate?: number;
+  channels?: number[];
+}
+
+export interface SavedFiles {
+  json: string;
+  txt: string;
+  srt?: string;
+  vtt?: string;
+}
+
+export interface TranscriptionResult {
+  text: string;
+  task_id: string | null;
+  status: TaskStatus;
+  /** The model that actually ran (routing may change it; `warnings` says why). */
+  model: string;
+  language?: string;
+  emotion?: string;
+  duration_s?: number;
+  /** What the service read from the file (format, sampling rate, channels), when it says. */
+  audio_info?: AudioInfo;
+  /** Distinct speakers found, when diarization ran. */
+  speakers?: number;
+  usage?: unknown;
+  sentences?: Sentence[];
+  warnings: string[];
+  transcript_id?: string;
+  files?: SavedFiles;
+  /** For unfinished tasks: when to ask again. */
+  poll_after_s?: number;
+  /** For unfinished tasks: rough seconds until done, when the audio's duration is known. */
+  eta_s?: number;
+  /** What is happening now, for unfinished work ("uploading 40%", "running 1m10s"). */
+  progress?: string;
+  /** What was transcribed: the path or URL as given. */
+  source?: string;
+  /** The API's responses, unmodified. */
+  raw: unknown;
+}

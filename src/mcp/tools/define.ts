@@ -1,0 +1,95 @@
+/**
+ * `defineTool`: the one place where tool handlers meet the protocol. It wires the request's abort
+ * signal and progress token into the service, and turns every thrown error into an `isError` result
+ * whose text says what went wrong and how to fix it, so the server keeps serving the next call.
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import { AsrError, describeError } from '../../domain/errors.js';
+import type { CallContext } from '../../domain/progress.js';
+import type { TranscriptionResult } from '../../domain/result.js';
+import { ProgressReporter } from '../../format/progress.js';
+import { scrub } from '../../util/secrets.js';
+import type { ToolDeps } from './deps.js';
+import { type ToolPayload, toToolPayload } from './result.js';
+
+export interface ToolDefinition<Shape extends z.ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  inputShape: Shape;
+  outputShape: z.ZodRawShape;
+  annotations: ToolAnnotations;
+  run: (args: z.infer<z.ZodObject<Shape>>, ctx: CallContext, deps: ToolDeps) => Promise<TranscriptionResult>;
+}
+
+export function defineTool<Shape extends z.ZodRawShape>(def: ToolDefinition<Shape>) {
+  return def;
+}
+
+export function registerDefinedTool<Shape extends z.ZodRawShape>(
+  server: McpServer,
+  def: ToolDefinition<Shape>,
+  deps: ToolDeps,
+): void {
+  server.registerTool(
+    def.name,
+    {
+      title: def.title,
+      description: def.description,
+      inputSchema: def.inputShape,
+      outputSchema: def.outputShape,
+      annotations: def.annotations,
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: the SDK's callback type is generic over the shape
+    (async (args: any, extra: any) => {
+      const token = extra?._meta?.progressToken as string | number | undefined;
+      const reporter =
+        token === undefined
+          ? undefined
+          : new ProgressReporter(
+              (notice) =>
+                extra.sendNotification({
+                  method: 'notifications/progress',
+                  params: { progressToken: token, ...notice },
+                }),
+              deps.config.progressIntervalS * 1000,
+            );
+      try {
+        const result = await def.run(
+          args,
+          {
+            signal: extra.signal,
+            onProgress: reporter && ((e) => reporter.update(e)),
+            // Partial text is worth streaming only to a caller that listens for progress.
+            onPartial: reporter && ((text) => reporter.update({ stage: 'transcribing', partial: text })),
+          },
+          deps,
+        );
+        if (result.status === 'SUCCEEDED') reporter?.update({ stage: 'done' });
+        await reporter?.settle();
+        // Results carry API responses verbatim; one last pass masks a key any of them echoed.
+        const payload = toToolPayload(result, deps.config.maxTextChars);
+        return JSON.parse(scrub(JSON.stringify(payload))) as ToolPayload;
+      } catch (err) {
+        await reporter?.settle();
+        return errorResult(err, def.name, deps);
+      } finally {
+        reporter?.stop();
+      }
+    }) as never,
+  );
+}
+
+export function errorResult(err: unknown, tool: string, deps: Pick<ToolDeps, 'logger'>) {
+  const text = scrub(describeError(err));
+  const kind = err instanceof AsrError ? err.kind : 'internal';
+  if (kind === 'internal')
+    deps.logger.error(
+      `${tool} failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
+  else deps.logger.info(`${tool}: ${kind} error: ${text.split('\n')[0]}`);
+  const prefix = kind === 'internal' ? 'Internal error (please report it): ' : '';
+  return { content: [{ type: 'text' as const, text: `${prefix}${text}` }], isError: true };
+}

@@ -1,0 +1,52 @@
+/**
+ * What every part of a transcription shares within one process: configuration, the DashScope API and
+ * uploader, the process-wide query pacing, the stores, and the jobs running now.
+ */
+import type { FileAccess } from '../audio/access.js';
+import type { Config } from '../config/config.js';
+import type { DashScopeApi } from '../dashscope/api.js';
+import type { TemporaryUploader } from '../dashscope/upload.js';
+import type { OutputDirs } from '../store/paths.js';
+import type { TaskRecord, TaskStore } from '../store/tasks.js';
+import type { TranscriptStore } from '../store/transcripts.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import type { Job } from './jobs.js';
+import type { RateLimiter } from './pacing.js';
+
+export interface ServiceContext {
+  config: Config;
+  logger: Logger;
+  dirs: OutputDirs;
+  tasks: TaskStore;
+  transcripts: TranscriptStore;
+  /** Where local files may be read from; none means unconfined (in-process tests). */
+  access?: FileAccess;
+  api: DashScopeApi;
+  uploader: TemporaryUploader;
+  limiter: RateLimiter;
+  /** Jobs of this process, under their local id and (once submitted) their task id. */
+  jobs: Map<string, Job>;
+  startedAt: string;
+}
+
+/**
+ * The task ledger: records are written best-effort. A full disk must not fail a transcription that
+ * is already paid for, so a failed write is logged and the call goes on.
+ */
+export async function recordTask(ctx: ServiceContext, record: TaskRecord): Promise<void> {
+  await ctx.tasks.put(record).catch((e) => storeFailed(ctx, e));
+}
+
+export async function updateTask(ctx: ServiceContext, id: string, patch: Partial<TaskRecord>): Promise<void> {
+  await ctx.tasks.update(id, patch).catch((e) => storeFailed(ctx, e));
+}
+
+function storeFailed(ctx: ServiceContext, err: unknown): void {
+  ctx.logger.warn(`could not write the task store: ${errorMessage(err)}`);
+}
+
+/** A call's wait budget in milliseconds: its own `wait_seconds`, else ASR_WAIT_BUDGET_S. */
+export function budgetMs(config: Config, waitSeconds: number | undefined): number {
+  return Math.max(0, (waitSeconds ?? config.waitBudgetS) * 1000);
+}

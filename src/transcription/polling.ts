@@ -1,0 +1,78 @@
+/** Following a submitted task: the SDKs' poll schedule, paced process-wide, until it ends or the budget does. */
+import type { TaskParsed } from '../dashscope/parse.js';
+import {
+  type AsrError,
+  CancelledError,
+  ConnectionError,
+  MalformedResponseError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+} from '../domain/errors.js';
+import type { CallContext } from '../domain/progress.js';
+import type { TranscriptionResult } from '../domain/result.js';
+import { sleep } from '../util/async.js';
+import type { ServiceContext } from './context.js';
+import { updateTask } from './context.js';
+import { finishTask } from './outcome.js';
+import { pollInterval } from './pacing.js';
+import { estimateEta, type JobView, pendingResult } from './pending.js';
+
+const TRANSIENT = [ServerError, ConnectionError, TimeoutError, RateLimitError, MalformedResponseError];
+const MAX_CONSECUTIVE_POLL_ERRORS = 4;
+
+/**
+ * Polls until the task ends or the deadline passes; gives up after a few consecutive transient errors
+ * rather than spinning forever (the error keeps its class, with the task id added).
+ */
+export async function pollToEnd(
+  ctx: ServiceContext,
+  taskId: string,
+  job: JobView,
+  deadline: number,
+  call: CallContext,
+): Promise<TranscriptionResult> {
+  const started = Date.now();
+  let errors = 0;
+  let last: { parsed: TaskParsed; raw: unknown } | undefined;
+  for (let i = 0; ; i++) {
+    await ctx.limiter.take(call.signal);
+    try {
+      last = await ctx.api.queryTask(taskId, call.signal);
+      errors = 0;
+    } catch (err) {
+      if (err instanceof CancelledError || !TRANSIENT.some((t) => err instanceof t)) throw err;
+      errors++;
+      const failed = err as AsrError;
+      if (errors >= MAX_CONSECUTIVE_POLL_ERRORS) {
+        throw failed.withContext(
+          `Gave up asking about task ${taskId} after ${errors} failed queries in a row. Last error: ${failed.message}`,
+          `The task itself may still finish: call asr_task_status with task_id "${taskId}" later.`,
+        );
+      }
+      ctx.logger.warn(
+        `query of task ${taskId} failed (${errors}/${MAX_CONSECUTIVE_POLL_ERRORS}): ${failed.message}`,
+      );
+    }
+    const status = last?.parsed.status;
+    if (status && status !== 'PENDING' && status !== 'RUNNING')
+      return finishTask(ctx, taskId, last!, job, call);
+    const elapsed = Date.now() - started;
+    const eta = estimateEta(job.durationS);
+    call.onProgress?.({
+      stage: status === 'RUNNING' ? 'running' : 'queued',
+      fraction: eta ? Math.min(0.95, elapsed / 1000 / eta) : undefined,
+    });
+    const wait = pollInterval(i, ctx.config.pollInitialMs, ctx.config.pollMaxMs);
+    if (Date.now() + wait > deadline) {
+      const pending = pendingResult(
+        { ...job, taskId, stage: 'submitted', localId: job.localId ?? taskId },
+        status === 'RUNNING' ? 'RUNNING' : 'PENDING',
+        last?.raw,
+      );
+      await updateTask(ctx, taskId, { status: pending.status });
+      return pending;
+    }
+    await sleep(wait, call.signal);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The transcription service: the one entry point that turns a normalized request into a normalized
+ * result. It resolves the audio, routes (routing.ts), then runs a sync call (sync.ts) or an async job
+ * (jobs.ts → polling.ts → outcome.ts); `taskStatus` (status.ts) picks up tasks later.
+ */
+import type { FileAccess } from '../audio/access.js';
+import { resolveAudio } from '../audio/source.js';
+import type { Config } from '../config/config.js';
+import { resolveApiKey } from '../config/config.js';
+import { DashScopeApi } from '../dashscope/api.js';
+import { REFUSED_FOR_LENGTH } from '../dashscope/errors.js';
+import { dashscopeHttp } from '../dashscope/http.js';
+import { FILETRANS_MODEL, resolveModel } from '../dashscope/models.js';
+import { TemporaryUploader } from '../dashscope/upload.js';
+import { BadRequestError } from '../domain/errors.js';
+import type { CallContext } from '../domain/progress.js';
+import type { StatusRequest, TranscribeRequest } from '../domain/request.js';
+import type { TranscriptionResult } from '../domain/result.js';
+import type { HttpClient } from '../http/client.js';
+import type { OutputDirs } from '../store/paths.js';
+import type { TaskStore } from '../store/tasks.js';
+import type { TranscriptStore } from '../store/transcripts.js';
+import type { Logger } from '../util/log.js';
+import type { ServiceContext } from './context.js';
+import { transcribeAsync } from './jobs.js';
+import { RateLimiter } from './pacing.js';
+import { routeRequest } from './routing.js';
+import { taskStatus } from './status.js';
+import { transcribeSync } from './sync.js';
+
+export interface ServiceDeps {
+  config: Config;
+  logger: Logger;
+  dirs: OutputDirs;
+  tasks: TaskStore;
+  transcripts: TranscriptStore;
+  http?: HttpClient;
+  /** Where local files may be read from; none means unconfined (in-process tests). */
+  access?: FileAccess;
+}
+
+export class TranscriptionService {
+  readonly api: DashScopeApi;
+  private readonly ctx: ServiceContext;
+
+  constructor(deps: ServiceDeps) {
+    const { config, logger } = deps;
+    const http = deps.http ?? dashscopeHttp(config, logger);
+    const api = new DashScopeApi(config, http);
+    this.api = api;
+    this.ctx = {
+      ...deps,
+      api,
+      uploader: new TemporaryUploader({
+        http,
+        nativeBaseUrl: config.nativeBaseUrl,
+        headers: () => api.headers(),
+        logger,
+        attempts: config.uploadAttempts,
+        timeoutMs: config.httpTimeoutMs,
+      }),
+      limiter: new RateLimiter(config.maxTaskQueriesPerSecond),
+      jobs: new Map(),
+      startedAt: new Date().toISOString(),
+    };
+  }
+
+  /**
+   * Stop background work (uploads, polls) and release connections. Jobs get a moment to record how
+   * they ended in the task store, so a restart can tell the caller what happened.
+   */
+  async close(graceMs = 2000): Promise<void> {
+    const jobs = [...new Set(this.ctx.jobs.values())];
+    for (const job of jobs) job.controller.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(jobs.map((j) => j.submitted)),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    await this.api.http.close();
+  }
+
+  /** Background uploads still under way, for a clean shutdown. */
+  pendingUploads(): string[] {
+    return [...new Set(this.ctx.jobs.values())]
+      .filter((j) => j.stage === 'uploading' || j.stage === 'submitting')
+      .map((j) => j.localId);
+  }
+
+  async transcribe(req: TranscribeRequest, call: CallContext = {}): Promise<TranscriptionResult> {
+    const { config } = this.ctx;
+    const explicitModel = req.model !== undefined && req.model.trim() !== '';
+    const asked = resolveModel(req.model);
+    resolveApiKey(config); // fail before touching files or the network when no key is set
+    call.onProgress?.({ stage: 'preparing' });
+    const source = await resolveAudio(req.audio, {
+      home: config.home,
+      cwd: config.cwd,
+      access: this.ctx.access,
+    });
+    const { model, warnings } = routeRequest(req, asked, explicitModel, source);
+    if (model.mode !== 'sync') return transcribeAsync(this.ctx, req, model, source, warnings, call);
+    try {
+      return await transcribeSync(this.ctx, req, model, source, warnings, call);
+    } catch (err) {
+      // The service is the judge of length when we could not read it (URLs, unknown containers).
+      const refused = err instanceof BadRequestError && REFUSED_FOR_LENGTH.test(err.message);
+      const durationUnknown = source.kind === 'url' || source.duration === undefined;
+      if (!refused || explicitModel || !durationUnknown) throw err;
+      const target = resolveModel(FILETRANS_MODEL);
+      if (source.kind === 'file' && !target.formats.has(source.format.container)) throw err;
+      warnings.push(
+        `${model.id} refused the audio as too long or too large (${err.message}); retried on ${target.id}, which takes up to 12 h.`,
+      );
+      return transcribeAsync(this.ctx, req, target, source, warnings, call);
+    }
+  }
+
+  taskStatus(req: StatusRequest, call: CallContext = {}): Promise<TranscriptionResult> {
+    return taskStatus(this.ctx, req, call);
+  }
+}

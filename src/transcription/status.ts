@@ -1,0 +1,90 @@
+/**
+ * `asr_task_status`: a task by its DashScope id or the local id of an upload, answered from a live job,
+ * the saved transcript, or the service, in that order, so it works after a restart and after expiry.
+ */
+import type { AudioSource } from '../audio/source.js';
+import { resolveApiKey } from '../config/config.js';
+import { FILETRANS_MODEL, type ModelInfo, resolveModel } from '../dashscope/models.js';
+import { InputError, NotFoundError, TaskFailedError } from '../domain/errors.js';
+import type { CallContext } from '../domain/progress.js';
+import type { StatusRequest } from '../domain/request.js';
+import type { TranscriptionResult } from '../domain/result.js';
+import { budgetMs, type ServiceContext, updateTask } from './context.js';
+import { follow } from './jobs.js';
+import { pollToEnd } from './polling.js';
+
+export async function taskStatus(
+  ctx: ServiceContext,
+  req: StatusRequest,
+  call: CallContext = {},
+): Promise<TranscriptionResult> {
+  const id = req.task_id.trim();
+  if (!/^[A-Za-z0-9-]{1,100}$/.test(id)) {
+    throw new InputError(
+      `task_id "${req.task_id.slice(0, 120)}" is not a task id. Pass the task_id that asr_transcribe returned.`,
+    );
+  }
+  resolveApiKey(ctx.config);
+  const deadline = Date.now() + (req.wait ? budgetMs(ctx.config, req.wait_seconds) : 0);
+  const live = ctx.jobs.get(id);
+  if (live && !live.taskId) {
+    if (live.stage === 'failed') throw live.error;
+    // Still uploading: wait on it within the budget (or report where it is).
+    return follow(ctx, live, { deadline, wait: req.wait === true, call });
+  }
+  let record = await ctx.tasks.get(id);
+  let taskId = live?.taskId ?? record?.task_id ?? id;
+  if (id.startsWith('local-')) {
+    if (!record && !live) {
+      throw new NotFoundError(
+        `No upload is known under ${id}. It may belong to another machine or OUTPUT_DIR.`,
+        {
+          hint: 'Call asr_transcribe again with the file.',
+        },
+      );
+    }
+    if (record && !record.task_id) {
+      if (record.status === 'FAILED' || record.status === 'CANCELED' || record.status === 'UPLOADING') {
+        const reason =
+          record.status === 'UPLOADING'
+            ? 'the server was restarted while the file was uploading, so the upload was lost'
+            : (record.error?.message ?? 'the upload failed');
+        if (record.status === 'UPLOADING') {
+          await updateTask(ctx, id, { status: 'FAILED', error: { message: reason } });
+        }
+        throw new TaskFailedError(`The job ${id} never reached DashScope: ${reason}.`, {
+          hint: `Call asr_transcribe again with ${record.source}.`,
+        });
+      }
+    }
+    taskId = record?.task_id ?? taskId;
+    record = (await ctx.tasks.get(taskId)) ?? record;
+  }
+  // A transcript we already saved answers at once, even after the API has forgotten the task.
+  if (record?.status === 'SUCCEEDED' && record.transcript_id) {
+    const saved = await ctx.transcripts.load(record.transcript_id);
+    if (saved) return { ...saved, warnings: [...saved.warnings, 'Returned from the saved transcript.'] };
+  }
+  const source: AudioSource = live?.source ?? {
+    kind: 'url',
+    url: record?.source ?? '',
+    name: record?.source?.split(/[\\/]/).pop() ?? taskId,
+  };
+  const jobView = {
+    model: live?.model ?? resolveModelLenient(record?.model),
+    warnings: [...(record?.warnings ?? [])],
+    durationS: record?.duration_s,
+    submitRaw: live?.submitRaw,
+    source,
+    localId: record?.local_id,
+  };
+  return pollToEnd(ctx, taskId, jobView, deadline, call);
+}
+
+function resolveModelLenient(name: string | undefined): ModelInfo {
+  try {
+    return resolveModel(name ?? FILETRANS_MODEL);
+  } catch {
+    return resolveModel(FILETRANS_MODEL);
+  }
+}

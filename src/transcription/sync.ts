@@ -1,0 +1,57 @@
+/** A sync model's call: the audio inline (a streamed data URI) or by URL, streamed back when someone listens. */
+import { type AudioSource, dataUriStream, sourceStem } from '../audio/source.js';
+import type { DashScopeApi } from '../dashscope/api.js';
+import type { ModelInfo } from '../dashscope/models.js';
+import { mapSyncOptions } from '../dashscope/options.js';
+import { StreamInterruptedError } from '../domain/errors.js';
+import type { CallContext } from '../domain/progress.js';
+import type { TranscribeRequest } from '../domain/request.js';
+import type { TranscriptionResult } from '../domain/result.js';
+import type { ByteStream } from '../util/byte-stream.js';
+import { round3 } from '../util/format.js';
+import type { ServiceContext } from './context.js';
+import { saveResult } from './save.js';
+
+export async function transcribeSync(
+  ctx: ServiceContext,
+  req: TranscribeRequest,
+  model: ModelInfo,
+  source: AudioSource,
+  warnings: string[],
+  call: CallContext,
+): Promise<TranscriptionResult> {
+  const mapped = mapSyncOptions(req, model);
+  let audio: string | ByteStream;
+  if (source.kind === 'file') {
+    call.onProgress?.({ stage: 'encoding' });
+    audio = dataUriStream(source);
+  } else {
+    audio = source.url;
+  }
+  call.onProgress?.({ stage: 'transcribing' });
+  let recognized: Awaited<ReturnType<DashScopeApi['recognizeSync']>>;
+  try {
+    recognized = await ctx.api.recognizeSync(model, mapped.options, audio, call.signal, call.onPartial);
+  } catch (err) {
+    // A stream cut after some text arrived cannot be resumed; one plain call gives the whole answer.
+    if (!(err instanceof StreamInterruptedError) || call.signal?.aborted) throw err;
+    ctx.logger.warn(`streamed transcription broke off (${err.message}); asking once more without streaming`);
+    recognized = await ctx.api.recognizeSync(model, mapped.options, audio, call.signal);
+  }
+  const { parsed, raw } = recognized;
+  const result: TranscriptionResult = {
+    text: parsed.text,
+    task_id: null,
+    status: 'SUCCEEDED',
+    model: model.id,
+    language: parsed.language,
+    emotion: parsed.emotion,
+    duration_s: source.kind === 'file' && source.duration ? round3(source.duration.seconds) : parsed.seconds,
+    usage: parsed.usage,
+    warnings: [...warnings, ...mapped.warnings],
+    source: req.audio,
+    raw,
+  };
+  call.onProgress?.({ stage: 'saving' });
+  return saveResult(ctx, result, sourceStem(source));
+}
