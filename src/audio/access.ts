@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../domain/errors.js';
 
-export type RootsSource = 'client roots' | 'ASR_ALLOWED_DIRS' | 'default' | 'none';
+type RootsSource = 'client roots' | 'ASR_ALLOWED_DIRS' | 'default' | 'none';
 
 export interface AllowedRoots {
   dirs: string[];

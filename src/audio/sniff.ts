@@ -75,7 +75,7 @@ const LABEL: Record<Container, string> = {
 /** How many leading bytes `sniff` wants to see. */
 export const SNIFF_BYTES = 4096;
 
-export function describeContainer(container: Container): SniffResult {
+function describeContainer(container: Container): SniffResult {
   return { container, mime: MIME[container], label: LABEL[container] };
 }
 

@@ -13,7 +13,7 @@ import type { FileAccess } from './access.js';
 import { type DurationEstimate, fileByteSource, readDuration } from './duration.js';
 import { describeUnknown, SNIFF_BYTES, type SniffResult, sniff } from './sniff.js';
 
-export interface UrlAudio {
+interface UrlAudio {
   kind: 'url';
   /** http(s) URL, or an `oss://` key from an earlier temporary upload. */
   url: string;
@@ -31,7 +31,7 @@ export interface FileAudio {
 
 export type AudioSource = UrlAudio | FileAudio;
 
-export const ACCEPTED_FORMATS_TEXT =
+const ACCEPTED_FORMATS_TEXT =
   'aac, amr, avi, aiff, flac, flv, m4a, mkv, mov, mp3, mp4, mpeg, ogg, opus, wav, webm, wma, wmv';
 
 export async function resolveAudio(

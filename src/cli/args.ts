@@ -5,7 +5,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { TimestampGranularity, TranscribeRequest } from '../domain/request.js';
 
-export type OutputFormat = 'text' | 'json' | 'srt' | 'vtt';
+type OutputFormat = 'text' | 'json' | 'srt' | 'vtt';
 
 export class UsageError extends Error {}
 
@@ -31,7 +31,7 @@ export interface StatusCommand extends CommonOptions {
   wait: boolean;
 }
 
-export const DEFAULT_MAX_WAIT_S = 12 * 3600;
+const DEFAULT_MAX_WAIT_S = 12 * 3600;
 
 const COMMON = {
   format: { type: 'string', short: 'f' },
@@ -89,7 +89,7 @@ function integer(value: string | undefined, flag: string, min: number, max: numb
 }
 
 /** `90`, `90s`, `15m`, `2h` → seconds. */
-export function parseDuration(value: string, flag = 'max-wait'): number {
+function parseDuration(value: string, flag = 'max-wait'): number {
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/i.exec(value.trim());
   if (!m) throw new UsageError(`--${flag} takes seconds or a duration like 90s, 15m, 2h (got "${value}").`);
   const n = Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h'] ?? 1);

@@ -25,9 +25,9 @@ import {
 } from './args.js';
 import { ProgressBar } from './progress-bar.js';
 
-export const EXIT = { done: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+const EXIT = { done: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
-export const TRANSCRIBE_HELP = `Usage: qwen-asr-mcp transcribe --audio PATH_OR_URL [options]
+const TRANSCRIBE_HELP = `Usage: qwen-asr-mcp transcribe --audio PATH_OR_URL [options]
 
 Transcribes one recording with Alibaba Cloud Qwen ASR (or paraformer / fun-asr) and prints the
 transcript on stdout. Progress and warnings go to stderr. Transcripts are also saved under OUTPUT_DIR,
@@ -65,7 +65,7 @@ stops the upload or cancels a task that is still queued).
 Needs DASHSCOPE_API_KEY (or another key source listed in the README).
 `;
 
-export const STATUS_HELP = `Usage: qwen-asr-mcp status TASK_ID [--wait] [options]
+const STATUS_HELP = `Usage: qwen-asr-mcp status TASK_ID [--wait] [options]
 
 Reports an async task started by transcribe (or by the MCP tool) and prints its transcript once it
 has SUCCEEDED. Saved transcripts are answered from OUTPUT_DIR even after the API forgets the task.
@@ -82,7 +82,7 @@ Exit codes: 0 reported (finished, or still running without --wait), 1 task faile
 2 usage error, 130 interrupted.
 `;
 
-export interface CliIo {
+interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   env?: NodeJS.ProcessEnv;
@@ -90,7 +90,7 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   let parsed: TranscribeCommand | StatusCommand | 'help';
   try {

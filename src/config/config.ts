@@ -34,7 +34,7 @@ export interface Config {
   allowedDirs: string[] | undefined;
 }
 
-export type Region = 'cn-beijing' | 'ap-southeast-1' | 'us-east-1';
+type Region = 'cn-beijing' | 'ap-southeast-1' | 'us-east-1';
 
 const REGION_ALIASES: Record<string, Region> = {
   'cn-beijing': 'cn-beijing',

@@ -13,16 +13,18 @@ import { apiErrorFor } from './errors.js';
 import { isUsRegionModel, type ModelInfo } from './models.js';
 import { compatibleBody, nativeSyncBody, type SyncOptions } from './options.js';
 import {
-  ErrorChunk,
-  parseCompatibleResponse,
-  parseNativeSyncResponse,
   parseTaskResponse,
   parseTranscriptionJson,
-  StreamedCompletion,
-  type SyncParsed,
   type TaskParsed,
   type TranscriptParsed,
 } from './parse.js';
+import {
+  ErrorChunk,
+  parseCompatibleResponse,
+  parseNativeSyncResponse,
+  StreamedCompletion,
+  type SyncParsed,
+} from './parse-sync.js';
 
 const AUDIO_PLACEHOLDER = '\u0000AUDIO\u0000';
 /** Transcripts of 12 h with word timestamps run to tens of MB. */

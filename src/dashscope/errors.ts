@@ -15,7 +15,7 @@ import { describeBody } from '../http/body.js';
 import type { ErrorAnswer } from '../http/client.js';
 
 /** Both error shapes: native `{code, message}` and compatible `{error: {code, message, type}}`. */
-export function parseErrorBody(data: unknown): { code?: string; message?: string } {
+function parseErrorBody(data: unknown): { code?: string; message?: string } {
   if (!data || typeof data !== 'object') return {};
   const d = data as Record<string, unknown>;
   const nested = d.error && typeof d.error === 'object' ? (d.error as Record<string, unknown>) : undefined;
@@ -105,7 +105,7 @@ export function apiErrorFor(
 }
 
 /** What each task failure code means for the caller, and the way out. */
-export const TASK_FAILURE_HINTS: Record<string, string> = {
+const TASK_FAILURE_HINTS: Record<string, string> = {
   FILE_DOWNLOAD_FAILED:
     'The service could not download the file: make sure the URL is public and reachable from the internet.',
   FILE_404_NOT_FOUND: 'The URL answers 404: check it, or pass a local path instead.',

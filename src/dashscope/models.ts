@@ -9,7 +9,7 @@ import { InputError } from '../domain/errors.js';
  * `file-transcription` is the paraformer / fun-asr family: async like filetrans, but with a list of
  * file URLs, language hints, hot-word vocabularies, disfluency removal and speaker diarization.
  */
-export type ModelFamily = 'qwen3-sync' | 'qwen-audio' | 'qwen3-filetrans' | 'file-transcription';
+type ModelFamily = 'qwen3-sync' | 'qwen-audio' | 'qwen3-filetrans' | 'file-transcription';
 
 export interface ModelInfo {
   /** The name sent on the wire (exactly what the user asked for, or the default). */
@@ -24,9 +24,9 @@ export interface ModelInfo {
   description: string;
 }
 
-export const DEFAULT_MODEL = 'qwen3-asr-flash';
+const DEFAULT_MODEL = 'qwen3-asr-flash';
 export const FILETRANS_MODEL = 'qwen3-asr-flash-filetrans';
-export const MAX_DATA_URI_BYTES = 10_485_760;
+const MAX_DATA_URI_BYTES = 10_485_760;
 
 const SYNC_FORMATS: Container[] = [
   'aac',
@@ -98,7 +98,7 @@ const FAMILIES: FamilyRow[] = [
   },
 ];
 
-export const SUPPORTED_MODELS_TEXT =
+const SUPPORTED_MODELS_TEXT =
   'qwen3-asr-flash (default; dated snapshots and -us too), qwen3-asr-flash-filetrans (and snapshots), qwen-audio-asr, ' +
   'paraformer-v2, paraformer-8k-v2, fun-asr, fun-asr-mtl (and their dated snapshots)';
 

@@ -7,7 +7,7 @@
 import type { TranscribeRequest } from '../domain/request.js';
 import { baseModelName, type ModelInfo } from './models.js';
 
-export const QWEN_LANGUAGES = new Set([
+const QWEN_LANGUAGES = new Set([
   'zh',
   'yue',
   'en',
@@ -38,7 +38,7 @@ export const QWEN_LANGUAGES = new Set([
 ]);
 
 /** Language hints documented for paraformer-v2; the other family members do not list theirs. */
-export const PARAFORMER_V2_LANGUAGES = new Set(['zh', 'en', 'ja', 'yue', 'ko', 'de', 'fr', 'ru']);
+const PARAFORMER_V2_LANGUAGES = new Set(['zh', 'en', 'ja', 'yue', 'ko', 'de', 'fr', 'ru']);
 
 export interface SyncOptions {
   language?: string;

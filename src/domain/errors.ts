@@ -183,13 +183,6 @@ export class CancelledError extends AsrError {
   }
 }
 
-export function isAbortError(err: unknown): boolean {
-  return (
-    err instanceof CancelledError ||
-    (err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR'))
-  );
-}
-
 /** Anything thrown, as text fit for a user, with the API key (if any) masked. */
 export function describeError(err: unknown, secret?: string): string {
   const text = err instanceof AsrError ? err.describe() : errorMessage(err);

@@ -5,8 +5,8 @@
  */
 import type { Sentence } from '../domain/result.js';
 
-export const MAX_LINE = 42;
-export const MAX_LINES = 2;
+const MAX_LINE = 42;
+const MAX_LINES = 2;
 
 export interface Cue {
   start_ms: number;

@@ -15,7 +15,7 @@ import {
   StreamInterruptedError,
   TimeoutError,
 } from '../domain/errors.js';
-import { sleep } from '../util/async.js';
+import { sleep } from '../domain/waiting.js';
 import type { ByteStream } from '../util/byte-stream.js';
 import type { Logger } from '../util/log.js';
 import { describeBody, headerValue, parseRetryAfter, pickRequestId, pieces, readCapped } from './body.js';

@@ -7,7 +7,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../util/log.js';
 
-export const APP_DIR = 'ai-audio-asr';
+const APP_DIR = 'ai-audio-asr';
 
 export interface OutputLocation {
   root: string;
@@ -17,7 +17,7 @@ export interface OutputLocation {
   fallbackReason?: string;
 }
 
-export function userDataDir(
+function userDataDir(
   env: Record<string, string | undefined>,
   home: string,
   platform = process.platform,

@@ -12,7 +12,7 @@ import type { OutputDirs } from './paths.js';
 
 const ID_PATTERN = /^[0-9]{8}-[0-9]{6}-[A-Za-z0-9._-]{1,64}-[0-9a-f]{6}$/;
 
-export function isTranscriptId(id: string): boolean {
+function isTranscriptId(id: string): boolean {
   return ID_PATTERN.test(id);
 }
 

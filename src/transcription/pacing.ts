@@ -1,4 +1,4 @@
-import { sleep } from '../util/async.js';
+import { sleep } from '../domain/waiting.js';
 
 /**
  * Keeps task queries of the whole process under `perSecond` in every one-second window, however many

@@ -11,7 +11,7 @@ import {
 } from '../domain/errors.js';
 import type { CallContext } from '../domain/progress.js';
 import type { TranscriptionResult } from '../domain/result.js';
-import { sleep } from '../util/async.js';
+import { sleep } from '../domain/waiting.js';
 import type { ServiceContext } from './context.js';
 import { updateTask } from './context.js';
 import { finishTask } from './outcome.js';

@@ -6,7 +6,7 @@ import { type Config, loadConfig } from '../../src/config/config.js';
 import type { Logger } from '../../src/util/log.js';
 import type { FakeDashScope } from '../fake-dashscope/server.js';
 
-export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'audio');
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'audio');
 export const fixture = (name: string) => join(FIXTURES, name);
 
 /** A temp directory removed after the file's tests. */

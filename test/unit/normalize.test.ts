@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  parseCompatibleResponse,
-  parseNativeSyncResponse,
-  parsePolicy,
-  parseTaskResponse,
-  parseTranscriptionJson,
-} from '../../src/dashscope/parse.js';
+import { parsePolicy, parseTaskResponse, parseTranscriptionJson } from '../../src/dashscope/parse.js';
+import { parseCompatibleResponse, parseNativeSyncResponse } from '../../src/dashscope/parse-sync.js';
 import { MalformedResponseError } from '../../src/domain/errors.js';
 
 describe('response parsing', () => {

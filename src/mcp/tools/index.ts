@@ -5,7 +5,7 @@ import { taskStatusTool } from './task-status.js';
 import { transcribeTool } from './transcribe.js';
 
 /** The registry: every tool the server offers. */
-export const TOOLS = [transcribeTool, taskStatusTool] as const;
+const TOOLS = [transcribeTool, taskStatusTool] as const;
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   for (const tool of TOOLS) registerDefinedTool(server, tool as never, deps);

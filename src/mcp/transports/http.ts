@@ -19,9 +19,9 @@ import type { Logger } from '../../util/log.js';
 import { buildMcpServer } from '../server.js';
 
 export const DEFAULT_HTTP_PORT = 8765;
-export const MCP_PATH = '/mcp';
+const MCP_PATH = '/mcp';
 /** Tool arguments are small (a path or URL and a few options); nothing legitimate comes near this. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface HttpServerOptions {
   port: number;
@@ -41,7 +41,7 @@ export interface HttpServerHandle {
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 

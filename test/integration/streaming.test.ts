@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamedCompletion } from '../../src/dashscope/parse.js';
+import { StreamedCompletion } from '../../src/dashscope/parse-sync.js';
 import { BadRequestError, MalformedResponseError } from '../../src/domain/errors.js';
 import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';

@@ -7,9 +7,9 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/env.js';
-import { EXTERNAL, NODE22 } from '../helpers/external.js';
-import { SERVER_ENTRY } from '../helpers/mcp.js';
+import { tempDir } from '../../helpers/env.js';
+import { EXTERNAL, NODE22 } from '../../helpers/external.js';
+import { SERVER_ENTRY } from '../../helpers/mcp.js';
 
 const run = promisify(execFile);
 const bin = (name: string) => join(EXTERNAL, 'node_modules', '.bin', name);

@@ -10,13 +10,13 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeDashScope } from '../fake-dashscope/server.js';
-import { fixture, tempDir } from '../helpers/env.js';
-import { EXTERNAL } from '../helpers/external.js';
-import type { ToolResult } from '../helpers/mcp.js';
+import { FakeDashScope } from '../../fake-dashscope/server.js';
+import { fixture, tempDir } from '../../helpers/env.js';
+import { EXTERNAL } from '../../helpers/external.js';
+import type { ToolResult } from '../../helpers/mcp.js';
 
 const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT = join(import.meta.dirname, '..', '..', '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const fake = new FakeDashScope({ runMs: 20 });
 const home = tempDir();

@@ -1,5 +1,5 @@
-/** Waiting that respects cancellation: every sleep and deadline race in the program goes through here. */
-import { CancelledError } from '../domain/errors.js';
+/** Waiting that respects cancellation (a cancel rejects with CancelledError): every sleep and deadline race goes through here. */
+import { CancelledError } from './errors.js';
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
