@@ -12,8 +12,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { sniff } from '../../src/audio/sniff.js';
 
 // Recognizably fake (hyphenated so it never looks like a real key), and long enough to be redacted.
-const FAKE_API_KEY = 'sk-fake-test-key-not-real-0000';
-const DEFAULT_TEXT = 'Welcome to Alibaba Cloud. This is a short test recording for speech recognition.';
+export const FAKE_API_KEY = 'sk-fake-test-key-not-real-0000';
+export const DEFAULT_TEXT =
+  'Welcome to Alibaba Cloud. This is a short test recording for speech recognition.';
 
 export type Route =
   | 'compatible'
