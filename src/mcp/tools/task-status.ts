@@ -3,7 +3,7 @@ import { ASR_TOOL_ANNOTATIONS } from './annotations.js';
 import { defineTool } from './define.js';
 import { resultShape } from './result.js';
 
-const taskStatusInput = {
+export const taskStatusInput = {
   task_id: z
     .string()
     .min(1)

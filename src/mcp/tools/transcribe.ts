@@ -3,7 +3,7 @@ import { ASR_TOOL_ANNOTATIONS } from './annotations.js';
 import { defineTool } from './define.js';
 import { resultShape } from './result.js';
 
-const transcribeInput = {
+export const transcribeInput = {
   audio: z
     .string()
     .min(1)
