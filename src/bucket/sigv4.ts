@@ -7,17 +7,17 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-export const ALGORITHM = 'AWS4-HMAC-SHA256';
+const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /** SHA-256 of the empty string: the payload hash of a request without a body. */
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 /** AWS refuses presigned URLs valid for longer than seven days; S3-compatible stores copy the limit. */
-export const MAX_EXPIRES_S = 604_800;
+const MAX_EXPIRES_S = 604_800;
 /** How far a signed request's clock may be from ours (S3 allows 15 minutes). */
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
 /** What every signature needs; `service` defaults to s3 and `now` to the current time. */
-export interface SigningInput {
+interface SigningInput {
   method: string;
   url: string;
   region: string;
@@ -46,7 +46,7 @@ export const sha256Hex = (data: string | Uint8Array): string =>
 const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest();
 
 /** RFC 3986 encoding as SigV4 wants it: unreserved characters kept, every other UTF-8 byte as %XX. */
-export function uriEncode(value: string): string {
+function uriEncode(value: string): string {
   let out = '';
   for (const byte of Buffer.from(value, 'utf8')) {
     const c = String.fromCharCode(byte);
@@ -133,7 +133,7 @@ export function canonicalRequest(p: CanonicalParts): { request: string; signedHe
 }
 
 /** 2013-05-24T00:00:00.000Z → 20130524T000000Z */
-export const amzDate = (d: Date): string => d.toISOString().replace(/[-:]|\.\d{3}/g, '');
+const amzDate = (d: Date): string => d.toISOString().replace(/[-:]|\.\d{3}/g, '');
 
 function signature(secret: string, date: string, scope: string, request: string): string {
   const [day, region, service] = scope.split('/') as [string, string, string];
