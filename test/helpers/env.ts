@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import type { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Logger } from '../../src/log.js';
-import type { FakeDashScope } from '../fake-dashscope/server.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'audio');
 export const fixture = (name: string) => join(FIXTURES, name);

@@ -5,6 +5,7 @@
  * service may have accepted it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope, type Fault, type Route } from '../../dev/fake-dashscope/server.js';
 import {
   AsrError,
   ConnectionError,
@@ -16,7 +17,6 @@ import {
 } from '../../src/errors.js';
 import type { AsrProvider } from '../../src/provider/index.js';
 import type { TranscriptionResult } from '../../src/provider/types.js';
-import { FakeDashScope, type Fault, type Route } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
 import { makeProvider } from '../helpers/provider.js';
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { BadRequestError, TaskFailedError } from '../../src/errors.js';
 import { resolveModel } from '../../src/provider/models.js';
 import { asyncBody, mapFileTranscriptionOptions } from '../../src/provider/options.js';
-import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
 import { makeProvider } from '../helpers/provider.js';
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import {
   AuthenticationError,
   BadRequestError,
@@ -13,7 +14,6 @@ import {
 import { DashScopeApi } from '../../src/provider/api.js';
 import { HttpClient, parseRetryAfter } from '../../src/provider/http.js';
 import { resolveModel } from '../../src/provider/models.js';
-import { FakeDashScope } from '../fake-dashscope/server.js';
 import { captureLogger, tempDir, testConfig } from '../helpers/env.js';
 
 const fake = new FakeDashScope();

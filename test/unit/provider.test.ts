@@ -1,9 +1,9 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { CancelledError, InputError, NotFoundError, TaskFailedError } from '../../src/errors.js';
 import type { ProgressEvent } from '../../src/provider/types.js';
-import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
 import { makeProvider } from '../helpers/provider.js';
 import { sparseWav } from '../helpers/wav.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { BadRequestError, MalformedResponseError } from '../../src/errors.js';
 import { StreamedCompletion } from '../../src/provider/normalize.js';
-import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
 import { makeProvider } from '../helpers/provider.js';
 
