@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { sniff } from '../../src/audio/sniff.js';
+import { containerOf } from './magic.js';
 
 // Recognizably fake (hyphenated so it never looks like a real key), and long enough to be redacted.
 export const FAKE_API_KEY = 'sk-fake-test-key-not-real-0000';
@@ -876,7 +876,7 @@ function parseFieldsUntilFile(
 
 function headerDurationSync(bytes: Buffer): number | undefined {
   // Only WAV, whose duration sits in its first bytes: enough for the fake to enforce the sync limits.
-  if (sniff(bytes.subarray(0, 4096))?.container !== 'wav' || bytes.length < 44) return undefined;
+  if (containerOf(bytes) !== 'wav' || bytes.length < 44) return undefined;
   const byteRate = bytes.readUInt32LE(28);
   const dataAt = bytes.indexOf('data', 12);
   if (dataAt < 0 || !byteRate) return undefined;
