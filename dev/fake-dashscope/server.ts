@@ -125,7 +125,6 @@ export class FakeDashScope {
   readonly uploads = new Map<string, Upload>();
   /** Hot-word vocabulary ids that exist on this fake account. */
   readonly vocabularies = new Set<string>(['vocab-fake-001']);
-  private cutStreamAfter: number | undefined;
   readonly tasks = new Map<string, Task>();
   readonly options: Required<FakeOptions>;
   private readonly faults = new Map<Route, Fault[]>();
@@ -226,8 +225,10 @@ export class FakeDashScope {
       at: Date.now(),
     };
     this.requests.push(record);
+    // Decided now, once: a fault injected for this request must not linger for a later one.
+    const fault = route ? this.faults.get(route)?.shift() : undefined;
 
-    if (route === 'upload') return this.handleUpload(req, res, record);
+    if (route === 'upload') return this.handleUpload(req, res, record, fault);
     const body = await readBody(req);
     record.bodyBytes = body.length;
     if (body.length > 0 && String(req.headers['content-type'] ?? '').includes('json')) {
@@ -238,12 +239,11 @@ export class FakeDashScope {
       }
     }
     if (this.options.latencyMs > 0 && route !== 'media') await delay(this.options.latencyMs);
-    const fault = route ? this.faults.get(route)?.shift() : undefined;
     if (fault && (await this.applyFault(fault, req, res))) return;
 
     switch (route) {
       case 'compatible':
-        return this.compatible(req, res, record.json);
+        return this.compatible(req, res, record.json, fault);
       case 'native-sync':
         return this.nativeSync(req, res, record.json);
       case 'submit':
@@ -315,8 +315,7 @@ export class FakeDashScope {
         res.end('OK');
         return true;
       case 'cut-stream':
-        this.cutStreamAfter = fault.afterChunks;
-        return false;
+        return false; // the streamed answer applies it, if this request asked for one
       case 'trickle': {
         res.writeHead(200, { 'content-type': 'application/json' });
         const timer = setInterval(() => {
@@ -333,7 +332,12 @@ export class FakeDashScope {
     return req.headers.authorization === `Bearer ${this.options.apiKey}`;
   }
 
-  private compatible(req: IncomingMessage, res: ServerResponse, body: unknown): void {
+  private compatible(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    fault: Fault | undefined,
+  ): void {
     if (!this.authorized(req))
       return compatError(res, 401, 'invalid_api_key', 'Incorrect API key provided. ');
     const b = body as Record<string, unknown> | undefined;
@@ -386,7 +390,8 @@ export class FakeDashScope {
     if (b.stream === true) {
       const includeUsage =
         (b.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
-      return void this.streamCompletion(res, model, language, audio, includeUsage);
+      const cutAfter = fault?.kind === 'cut-stream' ? fault.afterChunks : undefined;
+      return void this.streamCompletion(res, model, language, audio, includeUsage, cutAfter);
     }
     sendJson(res, 200, {
       choices: [
@@ -422,6 +427,7 @@ export class FakeDashScope {
     language: string,
     audio: { text: string; durationS: number },
     includeUsage: boolean,
+    cutAfter: number | undefined,
   ): Promise<void> {
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
@@ -462,8 +468,6 @@ export class FakeDashScope {
         }),
       );
     }
-    const cutAfter = this.cutStreamAfter;
-    this.cutStreamAfter = undefined;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     for (const [i, event] of events.entries()) {
       if (res.destroyed) return;
@@ -744,8 +748,8 @@ export class FakeDashScope {
     req: IncomingMessage,
     res: ServerResponse,
     record: RecordedRequest,
+    fault: Fault | undefined,
   ): Promise<void> {
-    const fault = this.faults.get('upload')?.shift();
     if (fault?.kind === 'delay') await delay(fault.ms); // the body waits in the socket buffers meanwhile
     const boundary = /boundary=(.+)$/.exec(String(req.headers['content-type'] ?? ''))?.[1];
     let head = Buffer.alloc(0);
