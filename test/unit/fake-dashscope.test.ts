@@ -1,7 +1,10 @@
 /**
  * The fake itself, spoken to over plain HTTP: an injected fault belongs to exactly one request, chosen
- * when that request arrives, and never lingers into the next one.
+ * when that request arrives, and never lingers into the next one. And the fake stays apart from the
+ * client it is there to check.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_API_KEY, FakeDashScope } from '../../dev/fake-dashscope/server.js';
 
@@ -91,5 +94,17 @@ describe('fault injection is per request', () => {
     const audio = fake.addMedia('other-route.mp3', { durationS: 5 });
     expect((await completion(fake.compatibleBase, audio)).status).toBe(200);
     expect(fake.count('submit')).toBe(0);
+  });
+});
+
+describe('independence from the client', () => {
+  it('no module of the fake imports from src/', () => {
+    const dir = join(import.meta.dirname, '..', '..', 'dev', 'fake-dashscope');
+    const modules = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(modules).toContain('server.ts');
+    const offenders = modules.filter((f) =>
+      /\bfrom\s+['"][^'"]*\/src\/|import\(\s*['"][^'"]*\/src\//.test(readFileSync(join(dir, f), 'utf8')),
+    );
+    expect(offenders).toEqual([]);
   });
 });
