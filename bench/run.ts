@@ -16,7 +16,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
-import { FakeDashScope } from '../test/fake-dashscope/server.js';
+import { FakeDashScope } from '../dev/fake-dashscope/server.js';
 import { writeWav } from '../test/helpers/wav.js';
 
 const ROOT = join(import.meta.dirname, '..');

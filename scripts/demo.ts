@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { FakeDashScope } from '../test/fake-dashscope/server.js';
+import { FakeDashScope } from '../dev/fake-dashscope/server.js';
 import { connect, type ToolResult } from '../test/helpers/mcp.js';
 
 const home = mkdtempSync(join(tmpdir(), 'qwen-asr-demo-'));

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeDashScope } from '../fake-dashscope/server.js';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { fixture, tempDir } from '../helpers/env.js';
 import { SERVER_ENTRY } from '../helpers/mcp.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FakeDashScope } from '../fake-dashscope/server.js';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { fixture, tempDir } from '../helpers/env.js';
 import { connect, type Session, type ToolResult } from '../helpers/mcp.js';
 

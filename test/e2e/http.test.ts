@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeDashScope } from '../fake-dashscope/server.js';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { fixture, tempDir } from '../helpers/env.js';
 import { SERVER_ENTRY, type ToolResult } from '../helpers/mcp.js';
 

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FakeDashScope } from '../fake-dashscope/server.js';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { fixture, tempDir } from '../helpers/env.js';
 import { connect, SERVER_ENTRY } from '../helpers/mcp.js';
 

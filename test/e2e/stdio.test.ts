@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeDashScope } from '../fake-dashscope/server.js';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { fixture, tempDir } from '../helpers/env.js';
 import { connect, type Session, type ToolResult } from '../helpers/mcp.js';
 

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FakeDashScope } from '../fake-dashscope/server.js';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { tempDir } from '../helpers/env.js';
 import { connect, type Session, type ToolResult } from '../helpers/mcp.js';
 

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import type { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import type { Logger } from '../../src/util/log.js';
-import type { FakeDashScope } from '../fake-dashscope/server.js';
 
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'audio');
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'audio');
 export const fixture = (name: string) => join(FIXTURES, name);
 
 /** A temp directory removed after the file's tests. */

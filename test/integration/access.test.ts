@@ -2,11 +2,11 @@ import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path, { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { FileAccess, isDevicePath, isInside } from '../../src/audio/access.js';
 import { resolveAudio } from '../../src/audio/source.js';
 import { loadConfig } from '../../src/config/config.js';
 import { InputError } from '../../src/domain/errors.js';
-import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
 import { makeService } from '../helpers/service.js';
 

@@ -5,6 +5,7 @@
  * service may have accepted it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope, type Fault, type Route } from '../../dev/fake-dashscope/server.js';
 import {
   AsrError,
   ConnectionError,
@@ -16,7 +17,6 @@ import {
 } from '../../src/domain/errors.js';
 import type { TranscriptionResult } from '../../src/domain/result.js';
 import type { TranscriptionService } from '../../src/transcription/service.js';
-import { FakeDashScope, type Fault, type Route } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
 import { makeService } from '../helpers/service.js';
 

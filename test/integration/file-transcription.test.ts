@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { resolveModel } from '../../src/dashscope/models.js';
 import { asyncBody, mapFileTranscriptionOptions } from '../../src/dashscope/options.js';
 import { BadRequestError, TaskFailedError } from '../../src/domain/errors.js';
-import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
 import { makeService } from '../helpers/service.js';
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { DashScopeApi } from '../../src/dashscope/api.js';
 import { dashscopeHttp } from '../../src/dashscope/http.js';
 import { resolveModel } from '../../src/dashscope/models.js';
@@ -14,7 +15,6 @@ import {
   TimeoutError,
 } from '../../src/domain/errors.js';
 import { parseRetryAfter } from '../../src/http/body.js';
-import { FakeDashScope } from '../fake-dashscope/server.js';
 import { captureLogger, tempDir, testConfig } from '../helpers/env.js';
 
 const fake = new FakeDashScope();

@@ -1,9 +1,9 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { CancelledError, InputError, NotFoundError, TaskFailedError } from '../../src/domain/errors.js';
 import type { ProgressEvent } from '../../src/domain/progress.js';
-import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
 import { makeService } from '../helpers/service.js';
 import { sparseWav } from '../helpers/wav.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { StreamedCompletion } from '../../src/dashscope/parse-sync.js';
 import { BadRequestError, MalformedResponseError } from '../../src/domain/errors.js';
-import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
 import { makeService } from '../helpers/service.js';
 

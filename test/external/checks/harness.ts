@@ -7,7 +7,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 // The one place that knows where the fake lives.
-import { DEFAULT_TEXT, FAKE_API_KEY, FakeDashScope } from '../../fake-dashscope/server.js';
+import { DEFAULT_TEXT, FAKE_API_KEY, FakeDashScope } from '../../../dev/fake-dashscope/server.js';
 import { EXTERNAL, NODE22 } from '../../helpers/external.js';
 
 export { DEFAULT_TEXT, FAKE_API_KEY, FakeDashScope };

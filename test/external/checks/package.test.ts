@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeDashScope } from '../../fake-dashscope/server.js';
+import { FakeDashScope } from '../../../dev/fake-dashscope/server.js';
 import { fixture, tempDir } from '../../helpers/env.js';
 import { EXTERNAL } from '../../helpers/external.js';
 import type { ToolResult } from '../../helpers/mcp.js';

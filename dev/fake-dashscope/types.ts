@@ -1,0 +1,132 @@
+/** The shapes the fake's modules share: what tests steer and read, and what each handler is given. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type Route =
+  | 'compatible'
+  | 'native-sync'
+  | 'submit'
+  | 'task'
+  | 'cancel'
+  | 'result'
+  | 'policy'
+  | 'upload'
+  | 'media';
+
+export type Fault =
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: 'reset' }
+  | { kind: 'truncate' }
+  | { kind: 'html' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'trickle'; intervalMs: number }
+  /** A 200 answer whose JSON body is this many bytes long (a runaway or hostile response). */
+  | { kind: 'oversized'; bytes: number }
+  /** A 200 answer that is not JSON at all, under a non-JSON content type. */
+  | { kind: 'wrong-type' }
+  /** A streamed (SSE) answer whose connection drops after this many chunks. */
+  | { kind: 'cut-stream'; afterChunks: number };
+
+export interface RecordedRequest {
+  route: Route | 'unknown';
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  json?: unknown;
+  bodyBytes: number;
+  at: number;
+  /** When the body had been read (uploads): with `at`, the transfer time. */
+  endedAt?: number;
+}
+
+export interface Media {
+  durationS: number;
+  text?: string;
+  /** Answer 403 to downloads (a private bucket). */
+  forbidden?: boolean;
+  sizeBytes?: number;
+}
+
+export interface FakeOptions {
+  apiKey?: string;
+  /** Time a task stays PENDING, then RUNNING, before it SUCCEEDS (ms). */
+  queueMs?: number;
+  runMs?: number;
+  maxUploadMb?: number;
+  policyExpireSeconds?: number;
+  /** Added before every API answer (not uploads), to model network/API latency. */
+  latencyMs?: number;
+  /** How many bytes of each uploaded file to keep (for sniffing); the rest is counted and dropped. */
+  keepUploadBytes?: number;
+  resultTtlMs?: number;
+  /** Pause between the chunks of a streamed sync answer (ms), as the service pauses between words. */
+  streamChunkMs?: number;
+}
+
+/** What a sync call "heard" in the audio it was given. */
+export interface HeardAudio {
+  text: string;
+  durationS: number;
+}
+
+export interface Upload {
+  key: string;
+  size: number;
+  head: Buffer;
+  fields: Record<string, string>;
+}
+
+export interface Task {
+  id: string;
+  model: string;
+  submittedAt: number;
+  fileUrl: string;
+  params: Record<string, unknown>;
+  status: 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';
+  failure?: { code: string; message: string };
+  durationS: number;
+  text: string;
+  /** Set once the fake decides the task is done (used by benchmarks: finish → tool return). */
+  finishedAt?: number;
+  held: boolean;
+  /** paraformer / fun-asr: results[] with subtasks, `properties` in the transcript. */
+  family: boolean;
+}
+
+export interface Policy {
+  expiresAt: number;
+  uploadDir: string;
+}
+
+/**
+ * What handlers may see of the fake: the account's state, shared across requests. Nothing in here
+ * describes one request; that lives in `RequestContext`, so one request cannot steer the next.
+ */
+export interface FakeState {
+  readonly options: Readonly<Required<FakeOptions>>;
+  /** The fake's own origin, for the URLs it hands out (upload host, transcription_url, media). */
+  readonly url: string;
+  readonly media: Map<string, Media>;
+  readonly uploads: Map<string, Upload>;
+  readonly tasks: Map<string, Task>;
+  readonly vocabularies: Set<string>;
+  readonly policies: Map<string, Policy>;
+  /** New tasks start held; tests flip it on the instance at any moment, so it is read live. */
+  readonly holdAll: boolean;
+}
+
+/** One request, as its handler receives it. */
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly record: RecordedRequest;
+  /** Named groups of the route's path pattern, as they appear in the path (not decoded). */
+  readonly params: Readonly<Record<string, string>>;
+  /** The parsed body when it was sent as JSON; routes that read their own body get undefined. */
+  readonly json: unknown;
+  /** The injected fault this request meets, taken from the queue when it arrived. */
+  readonly fault: Fault | undefined;
+  readonly state: FakeState;
+}
+
+export type Handler = (ctx: RequestContext) => void | Promise<void>;
