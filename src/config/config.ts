@@ -19,7 +19,12 @@ export interface Config {
   /** How long one tool call waits for an async job before handing back a task id. */
   waitBudgetS: number;
   progressIntervalS: number;
+  /** Extra cap on the transcript shown inline, in characters (the token budget usually binds first). */
   maxTextChars: number;
+  /** Budget of a tool result, in estimated tokens, for `content` and for `structuredContent` each. */
+  maxResultTokens: number;
+  /** ASR_RESOURCE_LINKS: add `resource_link` blocks (transcript:// URIs) to results. */
+  resourceLinks: boolean;
   pollInitialMs: number;
   pollMaxMs: number;
   /** Task queries per second for the whole process (the account limit is 20 QPS). */
@@ -95,8 +100,11 @@ export function loadConfig(
     httpTimeoutMs: intSetting(env, 'ASR_HTTP_TIMEOUT_MS', 120_000, 100, 3_600_000),
     maxRetries: intSetting(env, 'ASR_MAX_RETRIES', 3, 0, 10),
     waitBudgetS: intSetting(env, 'ASR_WAIT_BUDGET_S', 45, 0, 43_200),
-    progressIntervalS: numberSetting(env, 'ASR_PROGRESS_INTERVAL_S', 5, 0.05, 3600),
+    // Never more often than twice a second: a client drowning in notifications helps nobody.
+    progressIntervalS: Math.max(0.5, numberSetting(env, 'ASR_PROGRESS_INTERVAL_S', 5, 0.05, 3600)),
     maxTextChars: intSetting(env, 'ASR_MAX_TEXT_CHARS', 20_000, 200, 10_000_000),
+    maxResultTokens: intSetting(env, 'ASR_MAX_RESULT_TOKENS', 10_000, 1_000, 1_000_000),
+    resourceLinks: boolSetting(env, 'ASR_RESOURCE_LINKS', false),
     pollInitialMs: intSetting(env, 'ASR_POLL_INTERVAL_MS', 1000, 10, 60_000),
     pollMaxMs: intSetting(env, 'ASR_POLL_MAX_INTERVAL_MS', 5000, 10, 300_000),
     maxTaskQueriesPerSecond: intSetting(env, 'ASR_MAX_TASK_QPS', 10, 1, 20),
@@ -134,6 +142,14 @@ function optionalUrl(env: Record<string, string | undefined>, name: string): str
     throw new ConfigurationError(`${name} must be an http(s) URL, got "${value}".`);
   }
   return value.replace(/\/+$/, '');
+}
+
+function boolSetting(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const text = env[name]?.trim().toLowerCase();
+  if (!text) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  if (['0', 'false', 'no', 'off'].includes(text)) return false;
+  throw new ConfigurationError(`${name} must be true or false, got "${text}".`);
 }
 
 function numberSetting(

@@ -118,7 +118,7 @@ export class DashScopeApi {
           this.config.region,
         );
       }
-      return { parsed: completion.result(), raw: { stream: completion.chunks }, endpoint, streamed: true };
+      return { parsed: completion.result(), raw: completion.response(), endpoint, streamed: true };
     }
     // The service may answer a stream request with plain JSON; that parses like any other answer.
     const parsed =

@@ -44,14 +44,18 @@ export class ErrorChunk extends Error {
 /**
  * Accumulates `chat.completion.chunk` events into the same SyncParsed a non-streamed call gives:
  * the text is the deltas joined, annotations come from the first chunk that has them, usage from the
- * last chunk. `raw` keeps every chunk as received.
+ * last chunk. Chunks are not kept: `response()` assembles the one `chat.completion` they add up to,
+ * so a streamed result carries the same `raw` shape as a plain one (and not a megabyte of chunks).
  */
 export class StreamedCompletion {
   private text = '';
   private info: { language?: string; emotion?: string } = {};
+  private annotations: unknown;
   private usage: unknown;
   private finished = false;
-  readonly chunks: unknown[] = [];
+  private finishReason: string | undefined;
+  private chunkCount = 0;
+  private envelope: { id?: unknown; created?: unknown; model?: unknown } = {};
 
   /** Returns the text so far when this event added some, otherwise undefined. */
   push(payload: string): string | undefined {
@@ -65,15 +69,23 @@ export class StreamedCompletion {
     } catch {
       throw malformed(`a streamed chunk is not JSON (${payload.slice(0, 60)})`);
     }
-    this.chunks.push(data);
+    this.chunkCount++;
     const root = obj(data);
     if (root?.error) throw new ErrorChunk(data);
+    if (this.envelope.id === undefined && root) {
+      this.envelope = { id: root.id, created: root.created, model: root.model };
+    }
     if (root?.usage) this.usage = root.usage;
     const choice = obj(Array.isArray(root?.choices) ? root.choices[0] : undefined);
     if (!choice) return undefined;
-    if (str(choice.finish_reason)) this.finished = true;
+    if (str(choice.finish_reason)) {
+      this.finished = true;
+      this.finishReason = str(choice.finish_reason);
+    }
     const delta = obj(choice.delta) ?? obj(choice.message);
     if (!delta) return undefined;
+    if (this.annotations === undefined && delta.annotations !== undefined)
+      this.annotations = delta.annotations;
     if (!this.info.language && !this.info.emotion) this.info = audioInfo(delta.annotations);
     const piece = typeof delta.content === 'string' ? delta.content : contentText(delta.content);
     if (!piece) return undefined;
@@ -82,7 +94,7 @@ export class StreamedCompletion {
   }
 
   result(): SyncParsed {
-    if (!this.finished && this.chunks.length === 0) throw malformed('the stream ended without any chunk');
+    if (!this.finished && this.chunkCount === 0) throw malformed('the stream ended without any chunk');
     if (!this.finished)
       throw malformed('the stream ended before its last chunk (no finish_reason or [DONE])');
     return {
@@ -91,6 +103,23 @@ export class StreamedCompletion {
       usage: this.usage,
       seconds: num(obj(this.usage)?.seconds),
     };
+  }
+
+  /** The `chat.completion` the chunks add up to, in the shape a plain call answers with. */
+  response(): Record<string, unknown> {
+    const message: Record<string, unknown> = {};
+    if (this.annotations !== undefined) message.annotations = this.annotations;
+    message.content = this.text;
+    message.role = 'assistant';
+    const out: Record<string, unknown> = {
+      choices: [{ finish_reason: this.finishReason ?? 'stop', index: 0, message }],
+      created: this.envelope.created,
+      id: this.envelope.id,
+      model: this.envelope.model,
+      object: 'chat.completion',
+    };
+    if (this.usage !== undefined) out.usage = this.usage;
+    return out;
   }
 }
 

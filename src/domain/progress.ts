@@ -18,6 +18,8 @@ export interface ProgressEvent {
   fraction?: number;
   /** Extra words for the message ("12.0 of 30.0 MB"). */
   detail?: string;
+  /** The DashScope task id, once the job has one (named in messages from then on). */
+  taskId?: string;
   /** Streamed sync calls: the text recognized so far. */
   partial?: string;
 }

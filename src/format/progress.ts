@@ -1,11 +1,17 @@
 /**
- * Turns service progress events into MCP `notifications/progress`: one overall percentage that only
- * ever goes up (the spec requires it), a human message, and a heartbeat at a fixed interval so clients
- * that reset their timeout on progress keep waiting while a task runs.
+ * Turns progress events into notices for a person or a client: one overall percentage that only ever
+ * goes up (MCP requires it), a message, and a heartbeat at a fixed interval so clients that reset their
+ * timeout on progress keep waiting while a task runs.
+ *
+ * Calm by construction: at most one notice every half second (newer events replace a waiting one, so
+ * streamed partial text is coalesced), the final state always sent, an upload reported at most once per
+ * whole percent, and every notice handed to the sender one at a time (a slow client holds at most one
+ * notice in flight and one waiting, never a pile of writes). Messages pass the same masking as results.
  */
-
 import type { ProgressEvent, Stage } from '../domain/progress.js';
 import { formatElapsed } from '../util/format.js';
+import { redactUrlsInText } from '../util/redact-url.js';
+import { scrub } from '../util/secrets.js';
 
 export interface ProgressNotice {
   progress: number;
@@ -28,6 +34,8 @@ const RANGES: Record<Stage, [number, number]> = {
 
 /** Longest partial transcript carried in one progress message (its end: the newest words). */
 const PARTIAL_CHARS = 500;
+/** The shortest gap between two notices (the final one excepted): at most two a second. */
+export const MIN_GAP_MS = 500;
 
 function tail(text: string, max: number): string {
   return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
@@ -37,8 +45,15 @@ export class ProgressReporter {
   private last = -1;
   private current: ProgressEvent | undefined;
   private stageStarted = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<unknown> = Promise.resolve();
+  private taskId: string | undefined;
+  private lastSentAt = Number.NEGATIVE_INFINITY;
+  private lastUploadPercent = -1;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private deferred: NodeJS.Timeout | undefined;
+  /** The notice waiting for the sender; a newer one replaces it. */
+  private waiting: ProgressNotice | undefined;
+  private sending: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly send: (notice: ProgressNotice) => Promise<unknown> | undefined,
@@ -47,35 +62,63 @@ export class ProgressReporter {
   ) {}
 
   update(event: ProgressEvent): void {
+    if (this.stopped) return;
     if (event.stage !== this.current?.stage) this.stageStarted = this.now();
+    if (event.taskId) this.taskId = event.taskId;
     this.current = event;
-    this.emit();
-    this.schedule();
+    if (event.stage === 'done') {
+      this.emit(true);
+      return;
+    }
+    if (event.stage === 'uploading') {
+      const percent = Math.floor(100 * (event.fraction ?? 0));
+      if (percent === this.lastUploadPercent) return;
+    }
+    this.emitSoon();
+    this.scheduleHeartbeat();
   }
 
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.stopped = true;
+    clearTimeout(this.heartbeat);
+    clearTimeout(this.deferred);
+    this.heartbeat = this.deferred = undefined;
   }
 
   /**
-   * Resolves once every notification sent so far has been handed to the transport, so none can
-   * arrive after the response (clients drop progress for requests that have finished).
+   * Resolves once every notice so far has been handed to the transport, so none can arrive after the
+   * response (clients drop progress for requests that have finished).
    */
   async settle(): Promise<void> {
-    await this.inFlight.catch(() => {});
+    clearTimeout(this.deferred);
+    this.deferred = undefined;
+    while (this.sending) await this.sending;
   }
 
-  private schedule(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.emit();
-      this.schedule();
+  /** Now if the gap allows, else once it does (one timer; later events replace the notice). */
+  private emitSoon(): void {
+    const wait = this.lastSentAt + MIN_GAP_MS - this.now();
+    if (wait <= 0) {
+      this.emit(false);
+      return;
+    }
+    this.deferred ??= setTimeout(() => {
+      this.deferred = undefined;
+      if (!this.stopped) this.emit(false);
+    }, wait);
+    this.deferred.unref?.();
+  }
+
+  private scheduleHeartbeat(): void {
+    clearTimeout(this.heartbeat);
+    this.heartbeat = setTimeout(() => {
+      this.emitSoon();
+      this.scheduleHeartbeat();
     }, this.intervalMs);
-    this.timer.unref?.();
+    this.heartbeat.unref?.();
   }
 
-  private emit(): void {
+  private emit(final: boolean): void {
     const e = this.current;
     if (!e) return;
     const [lo, hi] = RANGES[e.stage];
@@ -84,13 +127,36 @@ export class ProgressReporter {
     if (value <= this.last) value = Math.min(this.last + 0.01, e.stage === 'done' ? 100 : 99.99);
     if (value <= this.last) return;
     this.last = Math.round(value * 100) / 100;
-    const sent = this.send({ progress: this.last, total: 100, message: this.message(e) });
-    if (sent) this.inFlight = Promise.all([this.inFlight, sent.catch(() => {})]);
+    this.lastSentAt = this.now();
+    if (e.stage === 'uploading') this.lastUploadPercent = Math.floor(100 * (e.fraction ?? 0));
+    if (final) {
+      clearTimeout(this.deferred);
+      this.deferred = undefined;
+    }
+    this.enqueue({ progress: this.last, total: 100, message: redactUrlsInText(scrub(this.message(e))) });
+  }
+
+  private enqueue(notice: ProgressNotice): void {
+    this.waiting = notice;
+    if (this.sending) return;
+    this.sending = (async () => {
+      while (this.waiting) {
+        const next = this.waiting;
+        this.waiting = undefined;
+        try {
+          await this.send(next);
+        } catch {
+          // A client that went away cannot be told; the call's own answer reports what matters.
+        }
+      }
+      this.sending = undefined;
+    })();
   }
 
   private message(e: ProgressEvent): string {
     const elapsed = formatElapsed(this.now() - this.stageStarted);
     const detail = e.detail ? ` (${e.detail})` : '';
+    const task = this.taskId ? ` · task ${this.taskId}` : '';
     switch (e.stage) {
       case 'preparing':
         return 'checking the audio';
@@ -105,15 +171,15 @@ export class ProgressReporter {
       case 'submitting':
         return 'submitting the task';
       case 'queued':
-        return `queued ${elapsed}`;
+        return `queued ${elapsed}${task}`;
       case 'running':
-        return `running ${elapsed}`;
+        return `running ${elapsed}${task}`;
       case 'fetching':
-        return 'fetching result';
+        return `fetching result${task}`;
       case 'saving':
-        return 'saving transcript';
+        return `saving transcript${task}`;
       case 'done':
-        return 'done';
+        return `done${task}`;
     }
   }
 }

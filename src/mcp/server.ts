@@ -6,12 +6,12 @@ import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/ty
 import { FileAccess } from '../audio/access.js';
 import type { Config } from '../config/config.js';
 import type { HttpClient } from '../http/client.js';
-import type { TranscriptStore } from '../store/transcripts.js';
 import { createService } from '../transcription/create.js';
 import type { TranscriptionService } from '../transcription/service.js';
 import { errorMessage } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { VERSION } from '../util/version.js';
+import { Renderings } from './renderings.js';
 import { registerTranscriptResources } from './resources/transcripts.js';
 import { registerTools } from './tools/index.js';
 
@@ -80,8 +80,10 @@ const ROOTS_TIMEOUT_MS = 5000;
 export interface ServerDeps {
   logger: Logger;
   service: TranscriptionService;
-  transcripts: TranscriptStore;
 }
+
+/** One rendering cache per service: every session of a process pages through the same transcripts. */
+const renderingsOf = new WeakMap<TranscriptionService, Renderings>();
 
 /** An MCP server with our tools and resources on the given service, not yet connected to a transport. */
 export function buildMcpServer(config: Config, deps: ServerDeps): McpServer {
@@ -89,8 +91,14 @@ export function buildMcpServer(config: Config, deps: ServerDeps): McpServer {
     { name: 'qwen-asr-mcp', title: 'Qwen ASR', version: VERSION },
     { capabilities: { tools: {}, resources: {}, logging: {} }, instructions: INSTRUCTIONS },
   );
-  registerTools(server, { config, logger: deps.logger, service: deps.service });
-  registerTranscriptResources(server, deps.transcripts);
+  let renderings = renderingsOf.get(deps.service);
+  if (!renderings) {
+    const service = deps.service;
+    renderings = new Renderings((id) => service.savedTranscript(id));
+    renderingsOf.set(service, renderings);
+  }
+  registerTools(server, { config, logger: deps.logger, service: deps.service, renderings });
+  registerTranscriptResources(server, { service: deps.service, renderings });
   return server;
 }
 
@@ -108,8 +116,8 @@ export function createServer(
     allowedDirs: config.allowedDirs,
     clientRoots: () => roots.get(),
   });
-  const { service, transcripts } = createService(config, { logger, http: opts.http, access });
-  server = buildMcpServer(config, { logger, service, transcripts });
+  const { service } = createService(config, { logger, http: opts.http, access });
+  server = buildMcpServer(config, { logger, service });
   roots.listen();
   return {
     server,

@@ -55,7 +55,7 @@ export async function finishTask(
       { requestId: parsed.requestId, hint: 'Check the task id and region, or transcribe the audio again.' },
     );
   }
-  call.onProgress?.({ stage: 'fetching' });
+  call.onProgress?.({ stage: 'fetching', taskId });
   let transcription: Awaited<ReturnType<DashScopeApi['fetchTranscription']>>;
   try {
     transcription = await ctx.api.fetchTranscription(parsed.transcriptionUrl!, call.signal);
@@ -98,7 +98,7 @@ export async function finishTask(
     raw: { submit: job.submitRaw ?? null, task: last.raw, transcription: transcription.raw },
   };
   if (!result.text) result.warnings.push('The task succeeded but recognized no speech.');
-  call.onProgress?.({ stage: 'saving' });
+  call.onProgress?.({ stage: 'saving', taskId });
   const saved = await saveResult(ctx, result, sourceStem({ name: job.source.name }));
   await updateTask(ctx, taskId, {
     status: 'SUCCEEDED',

@@ -62,6 +62,7 @@ export async function pollToEnd(
     call.onProgress?.({
       stage: status === 'RUNNING' ? 'running' : 'queued',
       fraction: eta ? Math.min(0.95, elapsed / 1000 / eta) : undefined,
+      taskId,
     });
     const wait = pollInterval(i, ctx.config.pollInitialMs, ctx.config.pollMaxMs);
     if (Date.now() + wait > deadline) {

@@ -25,7 +25,7 @@ import type { ServiceContext } from './context.js';
 import { transcribeAsync } from './jobs.js';
 import { RateLimiter } from './pacing.js';
 import { routeRequest } from './routing.js';
-import { taskStatus } from './status.js';
+import { findSavedTranscript, taskStatus } from './status.js';
 import { transcribeSync } from './sync.js';
 
 export interface ServiceDeps {
@@ -121,5 +121,15 @@ export class TranscriptionService {
 
   taskStatus(req: StatusRequest, call: CallContext = {}): Promise<TranscriptionResult> {
     return taskStatus(this.ctx, req, call);
+  }
+
+  /** A saved transcript by transcript id or task id; undefined when there is none. */
+  savedTranscript(id: string): Promise<TranscriptionResult | undefined> {
+    return findSavedTranscript(this.ctx, id);
+  }
+
+  /** Ids of the saved transcripts, newest first. */
+  savedTranscriptIds(): Promise<string[]> {
+    return this.ctx.transcripts.list();
   }
 }

@@ -88,3 +88,16 @@ function resolveModelLenient(name: string | undefined): ModelInfo {
     return resolveModel(FILETRANS_MODEL);
   }
 }
+
+/** A saved transcript by its transcript id, or by the id of the task (or upload) that made it. */
+export async function findSavedTranscript(
+  ctx: ServiceContext,
+  id: string,
+): Promise<TranscriptionResult | undefined> {
+  const direct = await ctx.transcripts.load(id);
+  if (direct) return direct;
+  const record = await ctx.tasks.get(id);
+  const taskRecord = record?.task_id && record.task_id !== id ? await ctx.tasks.get(record.task_id) : record;
+  const transcriptId = taskRecord?.transcript_id ?? record?.transcript_id;
+  return transcriptId ? ctx.transcripts.load(transcriptId) : undefined;
+}

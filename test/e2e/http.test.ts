@@ -89,7 +89,11 @@ describe('Streamable HTTP', () => {
   it('serves the same tools, with progress, and nothing but the protocol on stdout', async () => {
     const c = await client(url);
     const { tools } = await c.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['asr_task_status', 'asr_transcribe']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'asr_read_transcript',
+      'asr_task_status',
+      'asr_transcribe',
+    ]);
     const media = fake.addMedia('http.mp3', { durationS: 30, text: 'Over HTTP. With progress.' });
     const progress: string[] = [];
     const r = (await c.callTool(
@@ -180,7 +184,7 @@ describe('beyond loopback', () => {
     expect(denied.headers['www-authenticate']).toBe('Bearer');
     expect((await post(url, PING, { authorization: 'Bearer wrong' })).statusCode).toBe(401);
     const c = await client(url, { authorization: `Bearer ${token}` });
-    expect((await c.listTools()).tools).toHaveLength(2);
+    expect((await c.listTools()).tools).toHaveLength(3);
     await c.close();
     expect(started.stderr() + started.stdout()).not.toContain(token);
   });

@@ -31,20 +31,44 @@ afterAll(async () => {
   await fake.stop();
 });
 
+/** Every keyword used in a JSON schema (property names themselves are not keywords). */
+function schemaKeywords(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(schemaKeywords);
+  if (!node || typeof node !== 'object') return [];
+  return Object.entries(node).flatMap(([key, value]) =>
+    key === 'properties'
+      ? Object.values(value as object).flatMap(schemaKeywords)
+      : [key, ...schemaKeywords(value)],
+  );
+}
+
 const call = async (name: string, args: Record<string, unknown>, s = session) =>
   (await s.client.callTool({ name, arguments: args })) as ToolResult;
 
 describe('tools over stdio', () => {
-  it('lists both tools with described inputs, an output schema and safety annotations', async () => {
+  it('lists three tools with portable, described inputs, an output schema and safety annotations', async () => {
     const { tools } = await session.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['asr_task_status', 'asr_transcribe']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'asr_read_transcript',
+      'asr_task_status',
+      'asr_transcribe',
+    ]);
+    const listed = JSON.stringify(tools);
+    // Only the JSON Schema subset every client library takes: no $schema, pattern, format or size bounds.
+    expect(tools.flatMap((t) => schemaKeywords(t.inputSchema))).not.toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^(\$schema|pattern|format|minLength|maxLength|minItems|maxItems)$/),
+      ]),
+    );
+    expect(Buffer.byteLength(listed)).toBeLessThanOrEqual(8000);
     for (const tool of tools) {
-      expect(tool.annotations).toEqual({
-        readOnlyHint: false,
-        destructiveHint: false,
-        idempotentHint: false,
-        openWorldHint: true,
-      });
+      expect(Buffer.byteLength(JSON.stringify(tool)), tool.name).toBeLessThanOrEqual(3000);
+      expect(tool.inputSchema.additionalProperties).toBe(false);
+      expect(tool.annotations).toEqual(
+        tool.name === 'asr_read_transcript'
+          ? { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false }
+          : { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+      );
       expect(tool.outputSchema?.properties).toHaveProperty('text');
       for (const [field, schema] of Object.entries(tool.inputSchema.properties ?? {})) {
         expect((schema as { description?: string }).description, `${tool.name}.${field}`).toBeTruthy();
@@ -66,23 +90,64 @@ describe('tools over stdio', () => {
     );
   });
 
-  it('transcribes a short local file: transcript, JSON, structured content and file links', async () => {
+  it('still enforces the bounds it no longer publishes, with clear messages', async () => {
+    const tooLong = await call('asr_transcribe', { audio: 'x'.repeat(5000) });
+    expect(tooLong.isError).toBe(true);
+    expect(tooLong.content[0]!.text).toMatch(/audio/);
+    const badVocabulary = await call('asr_transcribe', {
+      audio: fixture('speech.mp3'),
+      vocabulary_id: 'a b',
+    });
+    expect(badVocabulary.isError).toBe(true);
+    expect(badVocabulary.content[0]!.text).toMatch(/vocabulary_id has letters, digits/);
+  });
+
+  it('transcribes a short local file: a header and the transcript once, compact JSON, no links', async () => {
     const result = await call('asr_transcribe', { audio: fixture('speech.flac'), language_hints: ['en'] });
     expect(result.isError).toBeFalsy();
-    expect(result.content[0]!.text).toBe(
-      'Welcome to Alibaba Cloud. This is a short test recording for speech recognition.',
+    const transcript = 'Welcome to Alibaba Cloud. This is a short test recording for speech recognition.';
+    const [first, second, ...others] = result.content;
+    expect(others).toEqual([]);
+    const [header, ...body] = first!.text!.split('\n');
+    expect(header).toMatch(
+      /^SUCCEEDED · qwen3-asr-flash · en · 5\.7 s · task – · transcript \d{8}-\d{6}-speech-[0-9a-f]{6}$/,
     );
-    const json = JSON.parse(result.content[1]!.text!);
+    expect(body.join('\n')).toBe(transcript);
+    // Block 2: compact JSON, no text, no sentences; the service's short answer unmodified.
+    expect(second!.text).not.toContain('\n');
+    const json = JSON.parse(second!.text!);
+    expect(json).not.toHaveProperty('text');
+    expect(json).not.toHaveProperty('sentences');
     expect(json).toMatchObject({
       status: 'SUCCEEDED',
       model: 'qwen3-asr-flash',
       task_id: null,
       language: 'en',
     });
-    expect(result.structuredContent).toMatchObject({ text: json.text, status: 'SUCCEEDED' });
-    const links = result.content.filter((c) => c.type === 'resource_link');
-    expect(links.map((l) => l.mimeType).sort()).toEqual(['application/json', 'text/plain']);
+    expect(json.raw.object).toBe('chat.completion');
+    // Outside raw, the transcript appears once in the whole content.
+    const all = JSON.stringify(result.content);
+    expect(all.split(transcript).length - 1).toBe(2);
+    expect(JSON.stringify(json.raw).split(transcript).length - 1).toBe(1);
+    expect(Buffer.byteLength(JSON.stringify(result.content))).toBeLessThanOrEqual(1500);
+    expect(result.structuredContent).toMatchObject({ text: transcript, status: 'SUCCEEDED' });
     expect(existsSync(json.files.txt)).toBe(true);
+  });
+
+  it('adds transcript:// links only when ASR_RESOURCE_LINKS is on, and each link reads', async () => {
+    const linked = await connect({ ...baseEnv(), ASR_RESOURCE_LINKS: 'true' });
+    try {
+      const result = await call('asr_transcribe', { audio: fixture('speech.flac') }, linked);
+      const links = result.content.filter((c) => c.type === 'resource_link');
+      expect(links.map((l) => l.mimeType).sort()).toEqual(['application/json', 'text/plain']);
+      for (const link of links) {
+        expect(link.uri).toMatch(/^transcript:\/\//);
+        const read = await linked.client.readResource({ uri: link.uri! });
+        expect(read.contents[0]!.text).toContain('Welcome to Alibaba Cloud.');
+      }
+    } finally {
+      await linked.close();
+    }
   });
 
   it('runs a URL on filetrans with timestamps, sending ordered progress notifications', async () => {
@@ -116,19 +181,25 @@ describe('tools over stdio', () => {
         'WEBVTT\n\n00:00:00.000 --> 00:00:20.323\nFirst sentence.\n',
       ),
     ).toBe(true);
-    // Order and content, not the clock. The SDK client handles a notification one microtask after a
-    // response read in the same chunk, and drops it then; so the last steps ('saving transcript',
-    // 'done') may be missing here, though the server sends them (the service tests check all stages).
+    // Order and content, not the clock. Notices are coalesced (at most one every 0.5 s), so quick
+    // stages may be folded into the next; what is sent must come in stage order, and the running task
+    // is named. The SDK client may drop the last one or two (they share a read with the response).
     for (let i = 1; i < progress.length; i++)
       expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
     const messages = progress.map((p) => p.message ?? '');
     expect(messages[0]).toBe('checking the audio');
-    const order = ['submitting the task', 'running 0s', 'fetching result'].map((m) => messages.indexOf(m));
+    const stages = ['checking', 'submitting', 'queued', 'running', 'fetching', 'saving', 'done'];
+    const ranks = messages.map((m) => stages.findIndex((st) => m.startsWith(st)));
     expect(
-      order.every((i) => i >= 0),
+      ranks.every((r) => r >= 0),
       JSON.stringify(messages),
     ).toBe(true);
-    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect([...ranks].sort((a, b) => a - b)).toEqual(ranks);
+    const taskId = s.task_id as string;
+    expect(
+      messages.some((m) => m === `running 0s · task ${taskId}`),
+      JSON.stringify(messages),
+    ).toBe(true);
     expect(progress.every((p) => p.progress >= 0 && p.progress <= 100)).toBe(true);
   });
 
@@ -221,21 +292,31 @@ describe('tools over stdio', () => {
       await expect.poll(() => queued.count('cancel'), { timeout: 5000 }).toBe(1);
       expect([...queued.tasks.values()][0]!.status).toBe('CANCELED');
       // The server is still there for the next call.
-      expect((await s.client.listTools()).tools).toHaveLength(2);
+      expect((await s.client.listTools()).tools).toHaveLength(3);
     } finally {
       await s.close();
       await queued.stop();
     }
   });
 
-  it('serves saved transcripts as resources, and after a restart through asr_task_status', async () => {
-    const url = fake.addMedia('standup.mp3', { durationS: 60, text: 'Standup notes.' });
+  it('serves saved transcripts as resources (text, JSON, subtitles), and after a restart through asr_task_status', async () => {
+    const url = fake.addMedia('standup.mp3', { durationS: 60, text: 'Standup notes. Second point.' });
     const done = await call('asr_transcribe', { audio: url, model: 'qwen3-asr-flash-filetrans' });
     const id = done.structuredContent!.transcript_id as string;
     const { resources } = await session.client.listResources();
-    expect(resources.map((r) => r.uri)).toContain(`transcript://${id}`);
+    const uris = resources.map((r) => r.uri);
+    for (const suffix of ['', '.json', '.srt', '.vtt']) expect(uris).toContain(`transcript://${id}${suffix}`);
     const read = await session.client.readResource({ uri: `transcript://${id}` });
-    expect(read.contents[0]).toMatchObject({ mimeType: 'text/plain', text: 'Standup notes.\n' });
+    expect(read.contents[0]).toMatchObject({ mimeType: 'text/plain', text: 'Standup notes. Second point.' });
+    const json = await session.client.readResource({ uri: `transcript://${id}.json` });
+    const parsed = JSON.parse(json.contents[0]!.text as string);
+    expect(parsed).toMatchObject({ transcript_id: id, text: 'Standup notes. Second point.' });
+    expect(parsed).not.toHaveProperty('raw');
+    const srt = await session.client.readResource({ uri: `transcript://${id}.srt` });
+    expect(srt.contents[0]!.text).toMatch(/^1\n00:00:00,000 --> /);
+    await expect(
+      session.client.readResource({ uri: 'transcript://20990101-000000-nothing-abcdef' }),
+    ).rejects.toThrow(/No saved transcript/);
 
     const restarted = await connect(baseEnv());
     try {
@@ -243,7 +324,7 @@ describe('tools over stdio', () => {
       const again = await call('asr_task_status', { task_id: done.structuredContent!.task_id }, restarted);
       expect(again.structuredContent).toMatchObject({
         status: 'SUCCEEDED',
-        text: 'Standup notes.',
+        text: 'Standup notes. Second point.',
         transcript_id: id,
       });
     } finally {
@@ -251,19 +332,33 @@ describe('tools over stdio', () => {
     }
   });
 
-  it('trims what does not fit ASR_MAX_TEXT_CHARS and says where the whole is', async () => {
+  it('cuts what does not fit the budget at a sentence and reads on with asr_read_transcript', async () => {
     const small = await connect({ ...baseEnv(), ASR_MAX_TEXT_CHARS: '200' });
     try {
       const long = Array.from({ length: 40 }, (_, i) => `Sentence number ${i}.`).join(' ');
       const url = fake.addMedia('long.mp3', { durationS: 400, text: long });
       const result = await call('asr_transcribe', { audio: url, timestamp_granularities: ['word'] }, small);
       const s = result.structuredContent!;
-      expect(result.content[0]!.text).toMatch(
-        /\[Trimmed: 200 of \d+ characters shown\. The whole transcript is in .*\.txt or transcript:\/\//,
-      );
+      const id = s.transcript_id as string;
       expect(s.text_truncated).toBe(true);
-      expect(s.raw).toMatchObject({ truncated: true });
-      expect(s.sentences).toMatchObject({ truncated: true, file: (s.files as { json: string }).json });
+      expect((s.text as string).length).toBeLessThanOrEqual(200);
+      expect(s.text as string).toMatch(/\.\s*$/);
+      expect(s.text_total_chars).toBe(long.length);
+      expect(result.content[0]!.text).toContain(
+        `[Cut at character ${s.next_offset} of ${long.length}. Read on with asr_read_transcript {"transcript_id": "${id}", "offset": ${s.next_offset}}.]`,
+      );
+      // Page through the rest: the pages put back together are the whole transcript.
+      let text = s.text as string;
+      let offset = s.next_offset as number | undefined;
+      while (offset !== undefined) {
+        const next = await call('asr_read_transcript', { transcript_id: id, offset, max_tokens: 100 }, small);
+        expect(next.isError).toBeFalsy();
+        text += next.structuredContent!.text as string;
+        offset = next.structuredContent!.next_offset as number | undefined;
+      }
+      expect(text).toBe(long);
+      const byTask = await call('asr_read_transcript', { transcript_id: s.task_id, format: 'srt' }, small);
+      expect(byTask.content[0]!.text).toMatch(/^1\n/);
       expect(readFileSync((s.files as { txt: string }).txt, 'utf8').trim()).toBe(long);
     } finally {
       await small.close();
@@ -275,7 +370,7 @@ describe('start-up', () => {
   it('starts with no key, lists tools, and each call explains how to set the key', async () => {
     const bare = await connect({ HOME: join(home, 'nobody'), OUTPUT_DIR: join(home, 'out2') });
     try {
-      expect((await bare.client.listTools()).tools).toHaveLength(2);
+      expect((await bare.client.listTools()).tools).toHaveLength(3);
       const result = await call('asr_transcribe', { audio: fixture('speech.mp3') }, bare);
       expect(result.isError).toBe(true);
       expect(result.content[0]!.text).toMatch(/No DashScope API key is configured.*DASHSCOPE_API_KEY/s);

@@ -34,7 +34,14 @@ describe('streamed partials for qwen3-asr-flash', () => {
       expect(streamed[key]).toEqual(plain[key]);
     expect(streamed.text).toBe(LONG_TEXT);
     expect((streamed.usage as { seconds: number }).seconds).toBe(30);
-    expect((streamed.raw as { stream: unknown[] }).stream.length).toBe(partials.length + 2);
+    // raw is the assembled chat.completion, shaped like the plain answer: the same keys down to the message.
+    type Completion = { object: string; choices: { message: Record<string, unknown> }[] };
+    const raw = streamed.raw as Completion;
+    const plainRaw = plain.raw as Completion;
+    expect(raw.object).toBe('chat.completion');
+    expect(Object.keys(raw).sort()).toEqual(Object.keys(plainRaw).sort());
+    expect(raw.choices[0]!.message).toEqual(plainRaw.choices[0]!.message);
+    expect(JSON.stringify(raw).length).toBeLessThan(2 * JSON.stringify(plainRaw).length);
 
     expect(partials.length).toBe(LONG_TEXT.split(' ').length);
     for (let i = 1; i < partials.length; i++) expect(partials[i]!.startsWith(partials[i - 1]!)).toBe(true);

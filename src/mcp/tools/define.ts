@@ -8,29 +8,32 @@ import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { AsrError, describeError } from '../../domain/errors.js';
 import type { CallContext } from '../../domain/progress.js';
-import type { TranscriptionResult } from '../../domain/result.js';
 import { ProgressReporter } from '../../format/progress.js';
 import { scrub } from '../../util/secrets.js';
 import type { ToolDeps } from './deps.js';
-import { type ToolPayload, toToolPayload } from './result.js';
+import type { ToolPayload } from './result.js';
 
-export interface ToolDefinition<Shape extends z.ZodRawShape> {
+export interface ToolDefinition<Shape extends z.ZodRawShape, Output> {
   name: string;
   title: string;
   description: string;
   inputShape: Shape;
   outputShape: z.ZodRawShape;
   annotations: ToolAnnotations;
-  run: (args: z.infer<z.ZodObject<Shape>>, ctx: CallContext, deps: ToolDeps) => Promise<TranscriptionResult>;
+  run: (args: z.infer<z.ZodObject<Shape>>, ctx: CallContext, deps: ToolDeps) => Promise<Output>;
+  /** The output as tool content and structured content. */
+  present: (output: Output, deps: ToolDeps) => ToolPayload;
+  /** Whether the work is over (the final progress notice says so). */
+  finished?: (output: Output) => boolean;
 }
 
-export function defineTool<Shape extends z.ZodRawShape>(def: ToolDefinition<Shape>) {
+export function defineTool<Shape extends z.ZodRawShape, Output>(def: ToolDefinition<Shape, Output>) {
   return def;
 }
 
-export function registerDefinedTool<Shape extends z.ZodRawShape>(
+export function registerDefinedTool<Shape extends z.ZodRawShape, Output>(
   server: McpServer,
-  def: ToolDefinition<Shape>,
+  def: ToolDefinition<Shape, Output>,
   deps: ToolDeps,
 ): void {
   server.registerTool(
@@ -57,7 +60,7 @@ export function registerDefinedTool<Shape extends z.ZodRawShape>(
               deps.config.progressIntervalS * 1000,
             );
       try {
-        const result = await def.run(
+        const output = await def.run(
           args,
           {
             signal: extra.signal,
@@ -67,11 +70,10 @@ export function registerDefinedTool<Shape extends z.ZodRawShape>(
           },
           deps,
         );
-        if (result.status === 'SUCCEEDED') reporter?.update({ stage: 'done' });
+        if (def.finished?.(output)) reporter?.update({ stage: 'done' });
         await reporter?.settle();
         // Results carry API responses verbatim; one last pass masks a key any of them echoed.
-        const payload = toToolPayload(result, deps.config.maxTextChars);
-        return JSON.parse(scrub(JSON.stringify(payload))) as ToolPayload;
+        return JSON.parse(scrub(JSON.stringify(def.present(output, deps)))) as ToolPayload;
       } catch (err) {
         await reporter?.settle();
         return errorResult(err, def.name, deps);

@@ -1,12 +1,32 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { registerDefinedTool } from './define.js';
 import type { ToolDeps } from './deps.js';
+import { readTranscriptTool } from './read-transcript.js';
+import { portableInputSchema, portableOutputSchema } from './schema.js';
 import { taskStatusTool } from './task-status.js';
 import { transcribeTool } from './transcribe.js';
 
 /** The registry: every tool the server offers. */
-const TOOLS = [transcribeTool, taskStatusTool] as const;
+const TOOLS = [transcribeTool, taskStatusTool, readTranscriptTool] as const;
+
+let listed: Tool[] | undefined;
+
+/** The tools as `tools/list` shows them: portable schemas, computed once per process. */
+export function toolList(): Tool[] {
+  listed ??= TOOLS.map((t) => ({
+    name: t.name,
+    title: t.title,
+    description: t.description,
+    inputSchema: portableInputSchema(t.inputShape) as Tool['inputSchema'],
+    outputSchema: portableOutputSchema(t.outputShape) as Tool['outputSchema'],
+    annotations: t.annotations,
+  }));
+  return listed;
+}
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   for (const tool of TOOLS) registerDefinedTool(server, tool as never, deps);
+  // Replaces the SDK's listing (which publishes every zod bound and a `$schema`) with the portable one.
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolList() }));
 }

@@ -1,85 +1,28 @@
 /**
- * The normalized result as MCP tool content: the transcript first (what an agent reads), then the JSON,
- * then links to the saved files. Everything inline is kept within a character budget so an hour-long
- * transcript with word timings does not flood the agent's context; the files hold everything.
+ * A transcription result as MCP tool content, laid out for what agents' client libraries actually do
+ * with it: block 1 is a header line and the transcript (the only copy of the text in `content` outside
+ * the service's own response), block 2 the rest as compact JSON. No `resource_link` blocks unless
+ * ASR_RESOURCE_LINKS asks for them (client libraries turn them into file parts models refuse).
+ *
+ * `content` and `structuredContent` are each held to one budget in estimated tokens: `sentences` and
+ * `raw` give way first, then the text is cut at a sentence; both carry the same slice, and
+ * `asr_read_transcript` reads on from `next_offset`.
  */
-import { pathToFileURL } from 'node:url';
-import { z } from 'zod';
 import type { TranscriptionResult } from '../../domain/result.js';
+import { lastAtMost, sentenceBoundaries } from '../../format/boundaries.js';
+import { page } from '../../format/pages.js';
+import { codePointIndex, estimateTokens, measure } from '../../format/tokens.js';
 
-const word = z.object({
-  begin_ms: z.number(),
-  end_ms: z.number(),
-  text: z.string(),
-  punctuation: z.string(),
-});
-const sentence = z.object({
-  begin_ms: z.number(),
-  end_ms: z.number(),
-  text: z.string(),
-  language: z.string().optional(),
-  emotion: z.string().optional(),
-  speaker_id: z.number().optional(),
-  channel_id: z.number().optional(),
-  words: z.array(word).optional(),
-});
-const truncated = z.object({
-  truncated: z.literal(true),
-  bytes: z.number().describe('Size of the left-out JSON'),
-  file: z.string().optional().describe('Where the whole is saved'),
-});
+/** The service's response rides along in block 2 unmodified while it is this small (compact JSON). */
+export const RAW_INLINE_BYTES = 1500;
+/** Room kept for the content array's own JSON and the cut notice. */
+const OVERHEAD_TOKENS = 80;
 
-/** A free-form JSON object, spelled `additionalProperties: true` (clients read `{}` as "anything"). */
-const freeObject = z.looseObject({}).meta({ additionalProperties: true });
-
-export const resultShape = {
-  text: z
-    .string()
-    .describe('The transcript (trimmed to ASR_MAX_TEXT_CHARS inline; the .txt file has it all)'),
-  text_truncated: z.boolean().optional(),
-  // anyOf rather than a type array: more portable across clients' schema dialects.
-  task_id: z
-    .union([
-      z.string().describe('DashScope task id, or local-… while the file uploads'),
-      z.null().describe('sync calls have no task'),
-    ])
-    .describe('Async task id (or local-… while uploading); null for sync calls'),
-  status: z.enum(['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED', 'UNKNOWN']),
-  model: z.string().describe('The model that actually ran'),
-  language: z.string().optional(),
-  emotion: z.string().optional(),
-  duration_s: z.number().optional(),
-  audio_info: z
-    .object({
-      format: z.string().optional(),
-      sample_rate: z.number().optional(),
-      channels: z.array(z.number()).optional(),
-    })
-    .optional()
-    .describe('What the service read from the file'),
-  speakers: z.number().optional().describe('Distinct speakers found (diarization)'),
-  usage: freeObject.optional().describe("The service's usage report (seconds, tokens)"),
-  sentences: z
-    .union([z.array(sentence), truncated])
-    .optional()
-    .describe('Timed sentences (async models)'),
-  warnings: z.array(z.string()).describe('Routing decisions and options that were not sent, with reasons'),
-  transcript_id: z.string().optional().describe('Names the saved transcript; readable as transcript://<id>'),
-  files: z
-    .object({ json: z.string(), txt: z.string(), srt: z.string().optional(), vtt: z.string().optional() })
-    .optional()
-    .describe('Absolute paths of the saved files'),
-  poll_after_s: z
-    .number()
-    .optional()
-    .describe('For unfinished tasks: call asr_task_status again after this long'),
-  eta_s: z.number().optional().describe('Rough seconds until the task is done'),
-  progress: z.string().optional(),
-  source: z.string().optional(),
-  raw: z
-    .union([freeObject, z.null().describe('nothing was received yet')])
-    .describe('The API responses, unmodified (or a truncation marker when large)'),
-};
+export interface ResultLimits {
+  maxResultTokens: number;
+  maxTextChars: number;
+  resourceLinks: boolean;
+}
 
 type ContentBlock =
   | { type: 'text'; text: string }
@@ -91,63 +34,131 @@ export interface ToolPayload {
   structuredContent: Record<string, unknown>;
 }
 
-const MIME: Record<string, string> = {
-  json: 'application/json',
-  txt: 'text/plain',
-  srt: 'application/x-subrip',
-  vtt: 'text/vtt',
-};
+const tokensOf = (value: unknown) => estimateTokens(JSON.stringify(value) ?? '');
+const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '');
 
-export function toToolPayload(result: TranscriptionResult, maxChars: number): ToolPayload {
-  const structured: Record<string, unknown> = { ...result };
-  const wholeText = result.text;
-  let text = wholeText;
-  if (text.length > maxChars) {
-    text = text.slice(0, maxChars);
-    structured.text = text;
+export function toToolPayload(result: TranscriptionResult, limits: ResultLimits): ToolPayload {
+  const { text: wholeText, sentences, raw, ...rest } = result;
+
+  // structuredContent: everything while it fits; then sentences, then raw give way.
+  const structured: Record<string, unknown> = { ...rest };
+  if (sentences !== undefined) structured.sentences = sentences;
+  structured.raw = raw ?? null;
+  const fits = () => tokensOf(structured) + estimateTokens(wholeText) <= limits.maxResultTokens;
+  if (!fits() && sentences !== undefined)
+    structured.sentences = { truncated: true, bytes: bytesOf(sentences) };
+  if (!fits() && raw) structured.raw = { truncated: true, bytes: bytesOf(raw) };
+
+  // Block 2: the result without its text and sentences; raw only while small.
+  const rawBytes = raw ? bytesOf(raw) : 0;
+  const rawInline = !raw || rawBytes <= RAW_INLINE_BYTES;
+  const block2: Record<string, unknown> = { ...rest, text_in: 'content block 1' };
+  // The inline raw answer already carries the usage report: once is enough.
+  if (rawInline && raw && JSON.stringify((raw as { usage?: unknown }).usage) === JSON.stringify(rest.usage))
+    delete block2.usage;
+  if (Array.isArray(structured.sentences))
+    block2.sentences_in_structured_content = structured.sentences.length;
+  block2.raw = rawInline
+    ? (raw ?? null)
+    : {
+        omitted: true,
+        bytes: rawBytes,
+        read_with: result.transcript_id
+          ? { tool: 'asr_read_transcript', transcript_id: result.transcript_id, format: 'json' }
+          : 'not saved',
+      };
+  const header = headerLine(result);
+  const block2Text = JSON.stringify(block2);
+
+  const forText = Math.min(
+    limits.maxResultTokens - tokensOf(structured) - OVERHEAD_TOKENS,
+    limits.maxResultTokens - estimateTokens(header) - estimateTokens(block2Text) - OVERHEAD_TOKENS,
+  );
+  const cut = cutText(wholeText, Math.max(1, forText), limits.maxTextChars);
+  structured.text = cut.text;
+  if (cut.nextOffset !== undefined) {
     structured.text_truncated = true;
-  }
-  // raw and sentences ride along only while they fit the same budget.
-  for (const key of ['sentences', 'raw'] as const) {
-    const value = result[key];
-    if (value === undefined) continue;
-    const bytes = Buffer.byteLength(JSON.stringify(value) ?? '');
-    if (bytes > maxChars) structured[key] = { truncated: true, bytes, file: result.files?.json };
+    structured.text_total_chars = cut.total;
+    structured.next_offset = cut.nextOffset;
   }
 
-  const content: ContentBlock[] = [{ type: 'text', text: headline(result, text, wholeText.length) }];
-  content.push({ type: 'text', text: JSON.stringify(structured, null, 2) });
-  if (result.files) {
-    for (const [kind, path] of Object.entries(result.files)) {
-      if (!path) continue;
-      content.push({
-        type: 'resource_link',
-        uri: pathToFileURL(path).href,
-        name: path.split(/[\\/]/).pop() ?? path,
-        mimeType: MIME[kind] ?? 'application/octet-stream',
-        description: `Saved transcript (${kind})`,
-      });
-    }
-  }
-  return { content, structuredContent: structured };
+  const content: ContentBlock[] = [{ type: 'text', text: `${header}\n${body(result, cut)}` }];
+  content.push({ type: 'text', text: block2Text });
+  if (limits.resourceLinks && result.transcript_id) content.push(...links(result));
+  // Key order as declared: the transcript first for readers of the JSON.
+  const { text, text_truncated, text_total_chars, next_offset, ...others } = structured;
+  return {
+    content,
+    structuredContent: { text, text_truncated, text_total_chars, next_offset, ...others },
+  };
 }
 
-function headline(result: TranscriptionResult, text: string, wholeLength: number): string {
-  if (result.status === 'PENDING' || result.status === 'RUNNING') {
-    const eta = result.eta_s !== undefined ? ` Rough ETA: ${result.eta_s} s.` : '';
+interface Cut {
+  text: string;
+  total: number;
+  nextOffset?: number;
+}
+
+/** The longest start of `text` within both limits that ends on a sentence (else a space, else anywhere). */
+export function cutText(text: string, maxTokens: number, maxChars: number): Cut {
+  const measured = measure(text);
+  if (measured.tokens <= maxTokens && measured.chars <= maxChars) return { text, total: measured.chars };
+  const bounds = sentenceBoundaries(text);
+  let end = page(text, bounds, 0, maxTokens, measured).next_offset ?? measured.chars;
+  if (end > maxChars) {
+    const at = lastAtMost(bounds, maxChars);
+    end = at >= 0 && bounds[at]! > 0 ? bounds[at]! : maxChars;
+  }
+  if (end >= measured.chars) return { text, total: measured.chars };
+  return { text: text.slice(0, codePointIndex(text, end, measured)), total: measured.chars, nextOffset: end };
+}
+
+function headerLine(r: TranscriptionResult): string {
+  const parts = [r.status, r.model];
+  if (r.status === 'SUCCEEDED') parts.push(r.language ?? 'language –');
+  if (r.duration_s !== undefined) parts.push(formatSeconds(r.duration_s));
+  parts.push(`task ${r.task_id ?? '–'}`);
+  if (r.status === 'SUCCEEDED') parts.push(`transcript ${r.transcript_id ?? '–'}`);
+  else if (r.progress) parts.push(r.progress);
+  return parts.join(' · ');
+}
+
+function body(r: TranscriptionResult, cut: Cut): string {
+  if (r.status === 'PENDING' || r.status === 'RUNNING') {
+    const eta = r.eta_s !== undefined ? ` Rough ETA: ${r.eta_s} s.` : '';
     return (
-      `Not finished yet (${result.status}${result.progress ? `, ${result.progress}` : ''}). ` +
-      `Call asr_task_status with task_id "${result.task_id}" and wait: true in about ${result.poll_after_s ?? 10} s to get the transcript.${eta}`
+      `Not finished yet. Call asr_task_status with task_id "${r.task_id}" and wait: true in about ` +
+      `${r.poll_after_s ?? 10} s to get the transcript.${eta}`
     );
   }
-  if (text.length < wholeLength) {
-    const where = [
-      result.files?.txt,
-      result.transcript_id ? `transcript://${result.transcript_id}` : undefined,
-    ]
-      .filter(Boolean)
-      .join(' or ');
-    return `${text}\n\n[Trimmed: ${text.length} of ${wholeLength} characters shown. The whole transcript is in ${where || 'the saved files'}.]`;
+  if (!cut.text) return '(no speech recognized)';
+  if (cut.nextOffset === undefined) return cut.text;
+  const where = r.transcript_id
+    ? `Read on with asr_read_transcript {"transcript_id": "${r.transcript_id}", "offset": ${cut.nextOffset}}.`
+    : 'The rest could not be kept: see warnings.';
+  return `${cut.text}\n[Cut at character ${cut.nextOffset} of ${cut.total}. ${where}]`;
+}
+
+function formatSeconds(s: number): string {
+  if (s < 60) return `${Math.round(s * 10) / 10} s`;
+  const m = Math.round(s / 60);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+function links(r: TranscriptionResult): ContentBlock[] {
+  const id = r.transcript_id!;
+  const formats: [string, string, string][] = [
+    ['', 'text/plain', 'text'],
+    ['.json', 'application/json', 'JSON'],
+  ];
+  if (r.files?.srt || (Array.isArray(r.sentences) && r.sentences.length > 0)) {
+    formats.push(['.srt', 'application/x-subrip', 'SRT subtitles'], ['.vtt', 'text/vtt', 'WebVTT subtitles']);
   }
-  return text || '(no speech recognized)';
+  return formats.map(([suffix, mimeType, what]) => ({
+    type: 'resource_link' as const,
+    uri: `transcript://${id}${suffix}`,
+    name: `${id}${suffix || '.txt'}`,
+    mimeType,
+    description: `The saved transcript (${what})`,
+  }));
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ASR_TOOL_ANNOTATIONS } from './annotations.js';
 import { defineTool } from './define.js';
-import { resultShape } from './result.js';
+import { toToolPayload } from './result.js';
+import { resultShape } from './result-schema.js';
 
 export const taskStatusInput = {
   task_id: z
@@ -34,4 +35,6 @@ export const taskStatusTool = defineTool({
   outputShape: resultShape,
   annotations: ASR_TOOL_ANNOTATIONS,
   run: (args, ctx, deps) => deps.service.taskStatus(args, ctx),
+  present: (result, deps) => toToolPayload(result, deps.config),
+  finished: (result) => result.status === 'SUCCEEDED',
 });
