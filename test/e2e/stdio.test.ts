@@ -143,7 +143,7 @@ describe('tools over stdio', () => {
       for (const link of links) {
         expect(link.uri).toMatch(/^transcript:\/\//);
         const read = await linked.client.readResource({ uri: link.uri! });
-        expect(read.contents[0]!.text).toContain('Welcome to Alibaba Cloud.');
+        expect((read.contents[0] as { text: string }).text).toContain('Welcome to Alibaba Cloud.');
       }
     } finally {
       await linked.close();
@@ -309,11 +309,11 @@ describe('tools over stdio', () => {
     const read = await session.client.readResource({ uri: `transcript://${id}` });
     expect(read.contents[0]).toMatchObject({ mimeType: 'text/plain', text: 'Standup notes. Second point.' });
     const json = await session.client.readResource({ uri: `transcript://${id}.json` });
-    const parsed = JSON.parse(json.contents[0]!.text as string);
+    const parsed = JSON.parse((json.contents[0] as { text: string }).text);
     expect(parsed).toMatchObject({ transcript_id: id, text: 'Standup notes. Second point.' });
     expect(parsed).not.toHaveProperty('raw');
     const srt = await session.client.readResource({ uri: `transcript://${id}.srt` });
-    expect(srt.contents[0]!.text).toMatch(/^1\n00:00:00,000 --> /);
+    expect((srt.contents[0] as { text: string }).text).toMatch(/^1\n00:00:00,000 --> /);
     await expect(
       session.client.readResource({ uri: 'transcript://20990101-000000-nothing-abcdef' }),
     ).rejects.toThrow(/No saved transcript/);
