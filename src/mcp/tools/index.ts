@@ -13,7 +13,7 @@ const TOOLS = [transcribeTool, taskStatusTool, readTranscriptTool] as const;
 let listed: Tool[] | undefined;
 
 /** The tools as `tools/list` shows them: portable schemas, computed once per process. */
-export function toolList(): Tool[] {
+function toolList(): Tool[] {
   listed ??= TOOLS.map((t) => ({
     name: t.name,
     title: t.title,

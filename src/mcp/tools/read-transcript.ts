@@ -4,7 +4,7 @@ import { page } from '../../format/pages.js';
 import type { Format } from '../renderings.js';
 import { defineTool } from './define.js';
 
-export const readTranscriptInput = {
+const readTranscriptInput = {
   transcript_id: z
     .string()
     .min(1)

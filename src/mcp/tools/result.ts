@@ -87,10 +87,8 @@ export function toToolPayload(result: TranscriptionResult, limits: ResultLimits)
   if (limits.resourceLinks && result.transcript_id) content.push(...links(result));
   // Key order as declared: the transcript first for readers of the JSON.
   const { text, text_truncated, text_total_chars, next_offset, ...others } = structured;
-  return {
-    content,
-    structuredContent: { text, text_truncated, text_total_chars, next_offset, ...others },
-  };
+  const cutFacts = cut.nextOffset === undefined ? {} : { text_truncated, text_total_chars, next_offset };
+  return { content, structuredContent: { text, ...cutFacts, ...others } };
 }
 
 interface Cut {

@@ -76,6 +76,8 @@ function topLevel(name: string, node: Json): Json {
 }
 
 function bare(node: Json): Json {
+  // A type array is legal but not portable (single-type dialects such as Gemini's): spell it as anyOf.
+  if (Array.isArray(node.type)) return { anyOf: node.type.map((type) => ({ type })) };
   if (node.enum) return { type: node.type, enum: node.enum };
   return node.type === undefined ? {} : { type: node.type };
 }

@@ -95,7 +95,11 @@ describe('MCP Inspector CLI 2.x, strict', () => {
       { env: { ...process.env, HOME: home }, timeout: 90_000 },
     );
     const tools = JSON.parse(stdout).tools as { name: string }[];
-    expect(tools.map((t) => t.name).sort()).toEqual(['asr_task_status', 'asr_transcribe']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'asr_read_transcript',
+      'asr_task_status',
+      'asr_transcribe',
+    ]);
     // Our own log lines go to stderr too; anything else there is the inspector reporting a problem.
     const reported = stderr.split('\n').filter((l) => l.trim() && !l.startsWith('[qwen-asr-mcp]'));
     expect(reported).toEqual([]);

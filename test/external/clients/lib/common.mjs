@@ -53,11 +53,28 @@ export const serverCommand = () => ({
   env: serverEnv(),
 });
 
-/** Non-overlapping occurrences of `needle` in `haystack`. */
+/**
+ * Non-overlapping occurrences of `needle` in `haystack`, outside the service's own answer: a short
+ * result carries DashScope's raw response unmodified (by design), whose `message.content` holds the
+ * transcript too; a copy right after a `content` key, at any level of JSON escaping, is that one.
+ */
 export function count(haystack, needle) {
   if (!needle) return 0;
   let n = 0;
-  for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + needle.length)) n++;
+  for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + needle.length)) {
+    if (!RAW_CONTENT.test(haystack.slice(Math.max(0, i - 40), i))) n++;
+  }
+  return n;
+}
+
+const RAW_CONTENT = /"content\\*"\s*:\s*\\*"$/;
+
+/** Copies of `needle` inside the raw response (see count). */
+export function countInRaw(haystack, needle) {
+  let n = 0;
+  for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + needle.length)) {
+    if (RAW_CONTENT.test(haystack.slice(Math.max(0, i - 40), i))) n++;
+  }
   return n;
 }
 
