@@ -50,6 +50,12 @@ export interface TranscriptionResult {
   sentences?: Sentence[];
   warnings: string[];
   transcript_id?: string;
+  /**
+   * Where the transcript named by `transcript_id` is kept: `disk` (the `files`), or `memory` when the
+   * disk refused it (full, read-only, no permission): then there are no `files`, and it is readable by
+   * its id from this server process until the process ends (24 h at most).
+   */
+  storage?: 'disk' | 'memory';
   files?: SavedFiles;
   /** For unfinished tasks: when to ask again. */
   poll_after_s?: number;

@@ -1,14 +1,69 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { link, lstat, open, rename, rm } from 'node:fs/promises';
+import { FsError, fsErrorCode } from '../util/fs-errors.js';
+
+/** Writes a whole file that does not exist yet; the seam tests use to fail a write. */
+export type WriteNew = (path: string, data: string | Buffer) => Promise<void>;
+
+/** Creates `path` exclusively (mode 0600), writes it and flushes it to the device before closing. */
+export const writeNewFile: WriteNew = async (path, data) => {
+  const handle = await open(path, 'wx', 0o600);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+};
+
+function tempName(path: string): string {
+  return `${path}.${randomBytes(4).toString('hex')}.tmp`;
+}
 
 /** Write to a temporary sibling, then rename: readers see the old file or the new one, never half. */
 export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = tempName(path);
   try {
-    await writeFile(tmp, data, { mode: 0o600 });
+    await writeNewFile(tmp, data);
     await rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+    await rm(tmp, { force: true }).catch(() => {});
+    // Named after the file meant, not the temporary one Node's error mentions.
+    const code = fsErrorCode(err);
+    throw code ? new FsError(code, path, { cause: err }) : err;
+  }
+}
+
+/** File systems without hard links (FAT, some network shares) answer link() with one of these. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
+/**
+ * Creates `path` whole or not at all, and never over an existing file: the data goes to a temporary
+ * sibling (ending in `.tmp`), which is then hard-linked to `path` (link() fails with EEXIST when `path`
+ * exists, unlike rename()) and removed. Readers and a crash see no file or the complete one. Where
+ * hard links are unsupported the temporary file is renamed into place after checking that `path` is
+ * free. On failure nothing is left behind, and the error is the one that stopped it.
+ */
+export async function createFileAtomic(
+  path: string,
+  data: string | Buffer,
+  write: WriteNew = writeNewFile,
+): Promise<void> {
+  const tmp = tempName(path);
+  try {
+    await write(tmp, data);
+    try {
+      await link(tmp, path);
+    } catch (err) {
+      if (!NO_LINKS.has(fsErrorCode(err) ?? '')) throw err;
+      const taken = await lstat(path).then(
+        () => true,
+        () => false,
+      );
+      if (taken) throw new FsError('EEXIST', path);
+      await rename(tmp, path);
+    }
+  } finally {
+    await rm(tmp, { force: true }).catch(() => {});
   }
 }

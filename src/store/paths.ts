@@ -3,8 +3,9 @@
  * with "/" as the working directory, where nothing is writable, so we fall back to the per-user data
  * directory and say so once.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { FsError, fsErrorCode, fsProblem } from '../util/fs-errors.js';
 import type { Logger } from '../util/log.js';
 
 const APP_DIR = 'ai-audio-asr';
@@ -27,14 +28,52 @@ function userDataDir(
   return join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'qwen-asr-mcp');
 }
 
+/**
+ * Creates `dir` and its missing parents one level at a time. Node's recursive mkdir answers ENOENT when
+ * a missing level cannot be created on a read-only volume; level by level, the real cause (EROFS,
+ * EACCES, ENOTDIR, ENOSPC) comes out, with the path it happened at. Existing levels are not touched:
+ * on a read-only volume mkdir of an existing directory may answer EROFS or EEXIST.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(at).isDirectory();
+    } catch (err) {
+      // ENOTDIR: a file is in the way further up; walk up to it, to name it.
+      const code = fsErrorCode(err);
+      const parent = dirname(at);
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === at) throw err;
+      missing.unshift(at);
+      at = parent;
+      continue;
+    }
+    if (!isDir) throw new FsError('ENOTDIR', at);
+    break;
+  }
+  for (const level of missing) {
+    try {
+      mkdirSync(level);
+    } catch (err) {
+      // Another process may have created it meanwhile; anything else is the answer.
+      if (fsErrorCode(err) !== 'EEXIST' || !statSync(level).isDirectory()) throw err;
+    }
+  }
+}
+
+/** Why `dir` cannot hold our outputs (`EROFS, read-only file system: /out`), or undefined if it can. */
 function usable(dir: string): string | undefined {
   try {
-    mkdirSync(join(dir, APP_DIR, 'transcripts'), { recursive: true });
-    mkdirSync(join(dir, APP_DIR, 'tasks'), { recursive: true });
-    accessSync(join(dir, APP_DIR), constants.W_OK);
+    const app = join(dir, APP_DIR);
+    for (const sub of [join(app, 'transcripts'), join(app, 'tasks')]) {
+      makeDirs(sub);
+      accessSync(sub, constants.W_OK);
+    }
     return undefined;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    return fsProblem(err);
   }
 }
 
@@ -59,7 +98,7 @@ export class OutputDirs {
       const fallbackProblem = usable(fallback);
       if (fallbackProblem) {
         throw new Error(
-          `Neither OUTPUT_DIR (${root}: ${problem}) nor the fallback ${fallback} (${fallbackProblem}) is writable; set OUTPUT_DIR to a writable directory.`,
+          `no writable output directory: OUTPUT_DIR ${root} is not writable (${problem}), nor is the fallback ${fallback} (${fallbackProblem}); set OUTPUT_DIR to a writable directory`,
         );
       }
       fallbackReason = `OUTPUT_DIR ${root} is not writable (${problem}); transcripts are saved under ${fallback} instead. Set OUTPUT_DIR to choose.`;

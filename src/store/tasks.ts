@@ -1,6 +1,7 @@
 /**
  * Durable task records, one JSON file per task under `<output>/ai-audio-asr/tasks/`. They let
- * `asr_task_status` answer after a restart and after the API's 24 h result expiry. Writes are atomic.
+ * `asr_task_status` answer after a restart and after the API's 24 h result expiry. Writes are atomic;
+ * URLs in them are saved with their credentials masked.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import type { SavedFiles, TaskStatus } from '../domain/result.js';
 import { scrub } from '../util/secrets.js';
 import { writeFileAtomic } from './atomic.js';
 import type { OutputDirs } from './paths.js';
+import { maskUrls } from './redact.js';
 
 export interface TaskRecord {
   /** The service's task id, or `local-<uuid>` while an upload is still under way. */
@@ -52,8 +54,9 @@ export class TaskStore {
     }
   }
 
+  /** Saved with URL credentials masked (`source`, messages): a record outlives the link it names. */
   async put(record: TaskRecord): Promise<void> {
-    await writeFileAtomic(this.path(record.id), `${scrub(JSON.stringify(record, null, 2))}\n`);
+    await writeFileAtomic(this.path(record.id), `${scrub(JSON.stringify(maskUrls(record), null, 2))}\n`);
   }
 
   async update(id: string, patch: Partial<TaskRecord>): Promise<TaskRecord | undefined> {

@@ -9,7 +9,7 @@ import type { TemporaryUploader } from '../dashscope/upload.js';
 import type { OutputDirs } from '../store/paths.js';
 import type { TaskRecord, TaskStore } from '../store/tasks.js';
 import type { TranscriptStore } from '../store/transcripts.js';
-import { errorMessage } from '../util/errors.js';
+import { fsProblem } from '../util/fs-errors.js';
 import type { Logger } from '../util/log.js';
 import type { Job } from './jobs.js';
 import type { RateLimiter } from './pacing.js';
@@ -43,7 +43,7 @@ export async function updateTask(ctx: ServiceContext, id: string, patch: Partial
 }
 
 function storeFailed(ctx: ServiceContext, err: unknown): void {
-  ctx.logger.warn(`could not write the task store: ${errorMessage(err)}`);
+  ctx.logger.warn(`could not write the task store: ${fsProblem(err)}`);
 }
 
 /** A call's wait budget in milliseconds: its own `wait_seconds`, else ASR_WAIT_BUDGET_S. */

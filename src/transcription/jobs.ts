@@ -14,6 +14,7 @@ import { raceDeadline } from '../domain/waiting.js';
 import type { TaskRecord } from '../store/tasks.js';
 import { errorMessage } from '../util/errors.js';
 import { mb } from '../util/format.js';
+import { redactUrl } from '../util/redact-url.js';
 import { budgetMs, recordTask, type ServiceContext, updateTask } from './context.js';
 import { pendingResult } from './pending.js';
 import { pollToEnd } from './polling.js';
@@ -90,7 +91,8 @@ async function startJob(
     id: localId,
     local_id: localId,
     model: model.id,
-    source: req.audio,
+    // The record outlives the request: a presigned link's signature or a user:password is not kept.
+    source: redactUrl(req.audio),
     options: { ...params },
     status: 'UPLOADING',
     created_at: now,
