@@ -48,7 +48,7 @@ export class Renderings {
   }
 }
 
-export function render(saved: TranscriptionResult, format: Format): Rendering {
+function render(saved: TranscriptionResult, format: Format): Rendering {
   const timed = Array.isArray(saved.sentences) && saved.sentences.some((s) => s.end_ms > 0);
   if ((format === 'srt' || format === 'vtt') && !timed) {
     throw new InputError(`Transcript ${saved.transcript_id} has no timestamps, so there are no subtitles.`, {

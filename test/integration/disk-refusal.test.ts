@@ -9,8 +9,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { OutputDirs } from '../../src/store/paths.js';
-import { FakeDashScope } from '../fake-dashscope/server.js';
 import { captureLogger, testConfig } from '../helpers/env.js';
 import { makeService } from '../helpers/service.js';
 

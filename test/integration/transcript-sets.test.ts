@@ -7,6 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { dashscopeHttp } from '../../src/dashscope/http.js';
 import type { TranscriptionResult } from '../../src/domain/result.js';
 import { createFileAtomic } from '../../src/store/atomic.js';
@@ -14,7 +15,6 @@ import { OutputDirs } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
 import { TranscriptStore } from '../../src/store/transcripts.js';
 import { TranscriptionService } from '../../src/transcription/service.js';
-import { FakeDashScope } from '../fake-dashscope/server.js';
 import { captureLogger, tempDir, testConfig } from '../helpers/env.js';
 
 const fake = new FakeDashScope({ runMs: 20 });

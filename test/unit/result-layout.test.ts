@@ -29,14 +29,12 @@ const sentences = (text: string) =>
     begin_ms: i * 1000,
     end_ms: i * 1000 + 900,
     text: t,
-    words: t
-      .split(' ')
-      .map((w, j) => ({
-        begin_ms: i * 1000 + j * 10,
-        end_ms: i * 1000 + j * 10 + 9,
-        text: w,
-        punctuation: '',
-      })),
+    words: t.split(' ').map((w, j) => ({
+      begin_ms: i * 1000 + j * 10,
+      end_ms: i * 1000 + j * 10 + 9,
+      text: w,
+      punctuation: '',
+    })),
   }));
 
 describe('toToolPayload', () => {

@@ -21,7 +21,7 @@ import type { TranscriptionService } from '../../transcription/service.js';
 import type { Format, Renderings } from '../renderings.js';
 
 /** A serialized reply stays under 1 MiB: the text gets this much, the envelope the rest. */
-export const PART_BYTES = 1024 * 1024 - 4096;
+const PART_BYTES = 1024 * 1024 - 4096;
 /** Transcripts per resources/list page. */
 const PAGE_SIZE = 25;
 
