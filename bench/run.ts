@@ -17,6 +17,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
 import { FakeDashScope } from '../dev/fake-dashscope/server.js';
+import { type AgentResults, agentResults } from './agent-results.js';
 import { writeWav } from '../test/helpers/wav.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -32,6 +33,10 @@ export interface BenchOptions {
   latencyMs: number;
   pollTasks: number;
   pollRunMs: number;
+  /** Agent-facing sizes: a long transcript's characters, a timed transcript's words, a streamed call's words. */
+  longChars: number;
+  resourceWords: number;
+  streamWords: number;
 }
 
 export const FULL: BenchOptions = {
@@ -43,6 +48,9 @@ export const FULL: BenchOptions = {
   latencyMs: 300,
   pollTasks: 50,
   pollRunMs: 5000,
+  longChars: 50_000,
+  resourceWords: 6000,
+  streamWords: 200,
 };
 
 export const SMOKE: BenchOptions = {
@@ -54,6 +62,9 @@ export const SMOKE: BenchOptions = {
   latencyMs: 50,
   pollTasks: 4,
   pollRunMs: 200,
+  longChars: 5000,
+  resourceWords: 300,
+  streamWords: 20,
 };
 
 export interface Figure {
@@ -92,6 +103,7 @@ export interface BenchResults {
     task_qps_mean: number;
   };
   streaming: { first_words_ms: number; whole_ms: number };
+  agent: AgentResults;
   figures: Figure[];
 }
 
@@ -451,6 +463,7 @@ export async function runBenchmarks(
     const conc = await concurrency(o, dir, log);
     const poll = await polling(o, dir, log);
     const stream = await streaming(dir, log);
+    const agent = await agentResults((f) => spawnServer(SERVER, baseEnv(f, dir)), o, log);
     const results: BenchResults = {
       date: new Date().toISOString(),
       machine: {
@@ -467,6 +480,7 @@ export async function runBenchmarks(
       concurrency: conc,
       polling: poll,
       streaming: stream,
+      agent,
       figures: [],
     };
     results.figures = figures(results);
@@ -538,6 +552,49 @@ function figures(r: BenchResults): Figure[] {
       value: `${r.streaming.first_words_ms} ms`,
       baseline: `${r.streaming.whole_ms} ms (whole answer)`,
       ratio: round(r.streaming.first_words_ms / r.streaming.whole_ms, 2),
+    },
+    ...agentFigures(r.agent),
+  ];
+}
+
+function agentFigures(a: AgentResults): Figure[] {
+  return [
+    {
+      name: `Tool result content for a ${a.short_words}-word sync transcript`,
+      value: `${a.short_content_bytes} bytes`,
+      baseline: '2,393 bytes before issue #11',
+      ratio: round(a.short_content_bytes / 2393, 2),
+      target: '≤ 1,500 bytes',
+      met: a.short_content_bytes <= 1500,
+    },
+    {
+      name: `Tool result content for a ${a.long_text_chars.toLocaleString('en')}-character transcript`,
+      value: `${a.long_content_bytes} bytes`,
+      baseline: `${a.long_shown_chars} characters of text shown (cut to the 10,000-token budget)`,
+      ratio: round(a.long_content_bytes / a.long_shown_chars, 2),
+      target: '≤ 1.1× the text shown',
+      met: a.long_content_bytes <= 1.1 * a.long_shown_chars,
+    },
+    {
+      name: 'Progress notifications of a streamed call',
+      value: `${a.streamed_notices} in ${a.streamed_seconds} s, at most ${a.max_notices_in_1s} in any second`,
+      baseline: 'one per stream chunk before (6,005 for a 53 KB transcript)',
+      target: '≤ 2 a second (the final one aside)',
+      met: a.max_notices_in_1s <= 2,
+    },
+    {
+      name: `Largest resources/read reply, ${a.resource_words.toLocaleString('en')}-word transcript with word timings`,
+      value: `${a.largest_resource_reply_bytes} bytes`,
+      baseline: '2.4 MB before (one reply: text, pretty JSON, raw)',
+      target: '≤ 1 MiB (1,048,576 bytes)',
+      met: a.largest_resource_reply_bytes <= 1048576,
+    },
+    {
+      name: 'tools/list (three tools)',
+      value: `${a.tools_list_bytes} bytes, largest tool ${a.largest_tool_bytes} bytes`,
+      baseline: '11,707 bytes for two tools before',
+      target: '≤ 8,000 bytes; each tool ≤ 3,000',
+      met: a.tools_list_bytes <= 8000 && a.largest_tool_bytes <= 3000,
     },
   ];
 }

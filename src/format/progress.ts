@@ -34,8 +34,8 @@ const RANGES: Record<Stage, [number, number]> = {
 
 /** Longest partial transcript carried in one progress message (its end: the newest words). */
 const PARTIAL_CHARS = 500;
-/** The shortest gap between two notices (the final one excepted): at most two a second. */
-export const MIN_GAP_MS = 500;
+/** The shortest gap between two notices (the final one excepted): at most two a second, with room for jitter. */
+export const MIN_GAP_MS = 550;
 
 function tail(text: string, max: number): string {
   return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;

@@ -23,6 +23,12 @@ it('produces every figure of the benchmark', async () => {
     r.polling.task_qps_max_1s,
     r.streaming.first_words_ms,
     r.streaming.whole_ms,
+    r.agent.short_content_bytes,
+    r.agent.long_content_bytes,
+    r.agent.streamed_notices,
+    r.agent.max_notices_in_1s,
+    r.agent.largest_resource_reply_bytes,
+    r.agent.tools_list_bytes,
   ];
   for (const n of numbers) expect(Number.isFinite(n)).toBe(true);
   expect(r.cold_start.ours_ms).toBeGreaterThan(0);
@@ -30,6 +36,7 @@ it('produces every figure of the benchmark', async () => {
   // The streamed call really streamed: its first words came before the whole answer.
   expect(r.streaming.first_words_ms).toBeGreaterThan(0);
   expect(r.streaming.first_words_ms).toBeLessThan(r.streaming.whole_ms);
-  expect(r.figures.length).toBe(8);
+  expect(r.figures.length).toBe(13);
+  expect(r.agent.largest_resource_reply_bytes).toBeGreaterThan(0);
   expect(markdownTable(r)).toMatch(/^Run of .*\n\n\| figure \| ours/);
 }, 120_000);
