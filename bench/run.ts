@@ -17,8 +17,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
 import { FakeDashScope } from '../dev/fake-dashscope/server.js';
-import { type AgentResults, agentResults } from './agent-results.js';
 import { writeWav } from '../test/helpers/wav.js';
+import { type AgentResults, agentResults } from './agent-results.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const SERVER = join(ROOT, 'dist', 'index.js');
