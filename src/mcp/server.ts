@@ -25,7 +25,8 @@ const INSTRUCTIONS = `Speech-to-text with Alibaba Cloud Qwen ASR.
 - asr_transcribe takes a local path or URL. Leave model unset: short audio runs synchronously, long or large audio is routed to the async file-transcription model automatically.
 - If a result has status PENDING or RUNNING, call asr_task_status with its task_id and wait: true.
 - Keep language_hints minimal: one code only when the language is certain, else none.
-- Whole transcripts are saved to files (paths in the result) and readable as transcript:// resources.`;
+- A long transcript is cut to fit the result: read on with asr_read_transcript from the next_offset it names.
+- Transcripts are saved (paths in the result) and readable as transcript:// resources.`;
 
 /**
  * The client's roots (`roots/list`), asked once and cached until the client says they changed.
