@@ -1,8 +1,8 @@
 // Builds qwen-asr-mcp-<version>.mcpb, the one-click Claude Desktop bundle: manifest.json, the bundled
-// server (dist/index.js has no dependencies) and its licences, validated and packed with the official
+// server (dist/: the entry, the bundle with no dependencies, its source map) and its licences, validated and packed with the official
 // MCPB CLI from test/external (install it with: npm ci --prefix test/external).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -29,11 +29,10 @@ const stage = `${out}.staging`;
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(join(stage, 'server'), { recursive: true });
 copyFileSync(join(root, 'manifest.json'), join(stage, 'manifest.json'));
-copyFileSync(join(root, 'dist', 'index.js'), join(stage, 'server', 'index.js'));
-copyFileSync(
-  join(root, 'dist', 'THIRD_PARTY_LICENSES.txt'),
-  join(stage, 'server', 'THIRD_PARTY_LICENSES.txt'),
-);
+// Every file the build makes (the entry, the bundle, its source map, the licences).
+for (const name of readdirSync(join(root, 'dist'))) {
+  copyFileSync(join(root, 'dist', name), join(stage, 'server', name));
+}
 copyFileSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));
 copyFileSync(join(root, 'README.md'), join(stage, 'README.md'));
 

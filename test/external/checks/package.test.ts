@@ -4,7 +4,7 @@
  * starts from the manifest's own command with the user's settings.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -12,7 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../../dev/fake-dashscope/server.js';
 import { fixture, tempDir } from '../../helpers/env.js';
-import { EXTERNAL } from '../../helpers/external.js';
+import { EXTERNAL, NODE22 } from '../../helpers/external.js';
 import type { ToolResult } from '../../helpers/mcp.js';
 
 const run = promisify(execFile);
@@ -53,13 +53,14 @@ describe('npm package', () => {
       cwd: ROOT,
     });
     const [info] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[]; size: number }];
-    expect(info.files.map((f) => f.path).sort()).toEqual([
-      'LICENSE',
-      'README.md',
-      'dist/THIRD_PARTY_LICENSES.txt',
-      'dist/index.js',
-      'package.json',
-    ]);
+    // Every file the build made, and nothing else but the package's own papers.
+    const built = readdirSync(join(ROOT, 'dist')).map((f) => `dist/${f}`);
+    expect(built).toEqual(
+      expect.arrayContaining(['dist/index.js', 'dist/server.cjs', 'dist/THIRD_PARTY_LICENSES.txt']),
+    );
+    expect(info.files.map((f) => f.path).sort()).toEqual(
+      ['LICENSE', 'README.md', ...built, 'package.json'].sort(),
+    );
     expect(pkg.dependencies ?? {}).toEqual({});
 
     const app = join(dir, 'app');
@@ -78,6 +79,30 @@ describe('npm package', () => {
     expect(session.version).toBe(pkg.version);
     expect(session.result.isError).toBeFalsy();
     expect(session.result.structuredContent!.text).toMatch(/^Welcome to Alibaba Cloud/);
+
+    // Node 22 too (its own compile cache), and Node 20 with the cache folder missing, unusable or corrupt.
+    const cache = join(dir, 'cache');
+    const env = (extra: Record<string, string>) =>
+      fake.env({ HOME: home, OUTPUT_DIR: join(home, 'out'), ...extra });
+    const installed = join(app, 'node_modules', 'qwen-asr-mcp', 'dist', 'index.js');
+    const on22 = await drive(NODE22, [installed], env({ ASR_CODE_CACHE_DIR: join(cache, 'node22') }));
+    expect(on22.result.structuredContent!.text).toMatch(/^Welcome to Alibaba Cloud/);
+    expect(readdirSync(join(cache, 'node22')).length).toBeGreaterThan(0);
+    const missing = join(cache, 'missing', 'deeper');
+    expect((await drive(bin, [], env({ ASR_CODE_CACHE_DIR: missing }))).result.isError).toBeFalsy();
+    const [written] = readdirSync(missing);
+    expect(written).toMatch(/^server-v20\.[\d.]+-\d+-\d+-\d+\.v8$/);
+    writeFileSync(join(missing, written!), 'not V8 cached data');
+    expect((await drive(bin, [], env({ ASR_CODE_CACHE_DIR: missing }))).result.isError).toBeFalsy();
+    expect(readFileSync(join(missing, written!)).length).toBeGreaterThan(1000); // rebuilt
+    const readOnly = join(cache, 'read-only');
+    mkdirSync(readOnly);
+    writeFileSync(join(readOnly, 'blocker'), '');
+    chmodSync(readOnly, 0o555);
+    // A file where the folder should be fails for root too: the cache cannot be written, the server runs.
+    const blocked = join(readOnly, 'blocker', 'sub');
+    expect((await drive(bin, [], env({ ASR_CODE_CACHE_DIR: blocked }))).result.isError).toBeFalsy();
+    expect((await drive(bin, [], env({ ASR_CODE_CACHE_DIR: 'off' }))).result.isError).toBeFalsy();
   });
 });
 
