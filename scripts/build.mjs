@@ -4,7 +4,15 @@
 // `npx`), and is what the Claude Desktop bundle ships. It stays ONE bundle: split bundles would each
 // carry their own copy of our error classes. HTTP, the command line and undici are loaded lazily inside
 // it (dynamic imports), so stdio never runs their code.
-import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
