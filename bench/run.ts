@@ -80,7 +80,14 @@ export interface BenchResults {
   date: string;
   machine: { node: string; cpus: number; cpu: string; platform: string };
   options: BenchOptions;
-  cold_start: { ours_ms: number; minimal_ms: number; ratio: number; runs: number };
+  cold_start: {
+    warm_ms: number;
+    cold_ms: number;
+    minimal_ms: number;
+    warm_ratio: number;
+    cold_ratio: number;
+    runs: number;
+  };
   per_call: { mcp_ms: number; direct_ms: number; added_ms: number; runs: number };
   encode: { file_mb: number; ms: number; peak_rss_above_idle_mb: number };
   upload: {
@@ -157,25 +164,69 @@ const baseEnv = (fake: FakeDashScope, home: string, extra: Record<string, string
 // ---------------------------------------------------------------------------------------------
 // Figures
 
+/**
+ * The anchor is the minimal server bundled with esbuild (minified, like ours): both sides then pay for
+ * one file of code and nothing else; the difference is what our server adds.
+ */
+async function bundleMinimal(dir: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const out = join(dir, 'minimal-bundled.mjs');
+  await build({
+    entryPoints: [MINIMAL],
+    outfile: out,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.18',
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  return out;
+}
+
 async function coldStart(o: BenchOptions, fake: FakeDashScope, home: string, log: (s: string) => void) {
-  const ours: number[] = [];
+  const minimalEntry = await bundleMinimal(home);
+  const warmCache = join(home, 'code-cache-warm');
+  const prime = await spawnServer(SERVER, baseEnv(fake, home, { ASR_CODE_CACHE_DIR: warmCache }));
+  await prime.client.listTools();
+  await prime.close(); // the cache is written as the process exits
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const warm: number[] = [];
+  const cold: number[] = [];
   const minimal: number[] = [];
   for (let i = 0; i < o.coldStartRuns; i++) {
-    // Interleaved, so drift in the machine's load hits both sides alike.
-    for (const [entry, into] of [
-      [SERVER, ours],
-      [MINIMAL, minimal],
-    ] as const) {
+    // Interleaved, so drift in the machine's load hits every side alike.
+    const sides: [string, number[], Record<string, string>][] = [
+      [SERVER, warm, { ASR_CODE_CACHE_DIR: warmCache }],
+      // A cache folder that does not exist yet: the very first start after an install.
+      [SERVER, cold, { ASR_CODE_CACHE_DIR: join(home, `code-cache-cold-${i}`) }],
+      [minimalEntry, minimal, {}],
+    ];
+    for (const [entry, into, extra] of sides) {
       const started = performance.now();
-      const s = await spawnServer(entry, baseEnv(fake, home));
+      const s = await spawnServer(entry, baseEnv(fake, home, extra));
       await s.client.listTools();
       into.push(performance.now() - started);
       await s.close();
     }
   }
-  const r = { ours_ms: round(median(ours)), minimal_ms: round(median(minimal)), runs: o.coldStartRuns };
-  log(`cold start: ours ${r.ours_ms} ms, minimal ${r.minimal_ms} ms`);
-  return { ...r, ratio: round(r.ours_ms / r.minimal_ms, 2) };
+  const r = {
+    warm_ms: round(median(warm)),
+    cold_ms: round(median(cold)),
+    minimal_ms: round(median(minimal)),
+    runs: o.coldStartRuns,
+  };
+  log(
+    `cold start: ours ${r.warm_ms} ms (warm cache), ${r.cold_ms} ms (no cache), bundled minimal ${r.minimal_ms} ms`,
+  );
+  return {
+    ...r,
+    warm_ratio: round(r.warm_ms / r.minimal_ms, 2),
+    cold_ratio: round(r.cold_ms / r.minimal_ms, 2),
+  };
 }
 
 async function perCall(o: BenchOptions, fake: FakeDashScope, s: Session, log: (s: string) => void) {
@@ -494,12 +545,20 @@ export async function runBenchmarks(
 function figures(r: BenchResults): Figure[] {
   return [
     {
-      name: `Cold start (spawn → tools/list), median of ${r.cold_start.runs}`,
-      value: `${r.cold_start.ours_ms} ms`,
-      baseline: `${r.cold_start.minimal_ms} ms (minimal SDK server)`,
-      ratio: r.cold_start.ratio,
-      target: '≤ 1.5× the minimal server',
-      met: r.cold_start.ratio <= 1.5,
+      name: `Cold start (spawn → tools/list), warm code cache, median of ${r.cold_start.runs}`,
+      value: `${r.cold_start.warm_ms} ms`,
+      baseline: `${r.cold_start.minimal_ms} ms (minimal SDK server, bundled with esbuild)`,
+      ratio: r.cold_start.warm_ratio,
+      target: '≤ 0.9× (goal), ≤ 1.1× at the least',
+      met: r.cold_start.warm_ratio <= 1.1,
+    },
+    {
+      name: `Cold start, first start with no code cache, median of ${r.cold_start.runs}`,
+      value: `${r.cold_start.cold_ms} ms`,
+      baseline: `${r.cold_start.minimal_ms} ms (same bundled minimal server)`,
+      ratio: r.cold_start.cold_ratio,
+      target: '≤ 1.25×',
+      met: r.cold_start.cold_ratio <= 1.25,
     },
     {
       name: `Sync call of a URL through MCP, median of ${r.per_call.runs}`,
