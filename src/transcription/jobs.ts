@@ -113,18 +113,23 @@ async function submitJob(ctx: ServiceContext, job: Job, record: TaskRecord): Pro
     let fileUrl: string;
     if (job.source.kind === 'file') {
       const file = job.source;
+      file.handle.retain(); // the upload may outlive the call that opened the file: it holds it too
       job.listener?.({ stage: 'uploading', fraction: 0, detail: `0 of ${mb(file.size)}` });
-      fileUrl = await ctx.uploader.upload(file, job.model.id, {
-        signal,
-        onProgress: ({ sent, total }) => {
-          job.uploadSent = sent;
-          job.listener?.({
-            stage: 'uploading',
-            fraction: sent / total,
-            detail: `${mb(sent)} of ${mb(total)}`,
-          });
-        },
-      });
+      try {
+        fileUrl = await ctx.uploader.upload(file, job.model.id, {
+          signal,
+          onProgress: ({ sent, total }) => {
+            job.uploadSent = sent;
+            job.listener?.({
+              stage: 'uploading',
+              fraction: sent / total,
+              detail: `${mb(sent)} of ${mb(total)}`,
+            });
+          },
+        });
+      } finally {
+        await file.handle.release();
+      }
     } else {
       fileUrl = job.source.url;
     }

@@ -4,13 +4,13 @@
  * (jobs.ts → polling.ts → outcome.ts); `taskStatus` (status.ts) picks up tasks later.
  */
 import type { FileAccess } from '../audio/access.js';
-import { resolveAudio } from '../audio/source.js';
+import { type AudioSource, resolveAudio } from '../audio/source.js';
 import type { Config } from '../config/config.js';
 import { resolveApiKey } from '../config/config.js';
 import { DashScopeApi } from '../dashscope/api.js';
 import { REFUSED_FOR_LENGTH } from '../dashscope/errors.js';
 import { dashscopeHttp } from '../dashscope/http.js';
-import { FILETRANS_MODEL, resolveModel } from '../dashscope/models.js';
+import { FILETRANS_MODEL, type ModelInfo, resolveModel } from '../dashscope/models.js';
 import { TemporaryUploader } from '../dashscope/upload.js';
 import { BadRequestError } from '../domain/errors.js';
 import type { CallContext } from '../domain/progress.js';
@@ -101,6 +101,21 @@ export class TranscriptionService {
       cwd: config.cwd,
       access: this.ctx.access,
     });
+    try {
+      return await this.run(req, call, source, explicitModel, asked);
+    } finally {
+      // This call's claim on the open file; a background upload holds its own until it ends.
+      if (source.kind === 'file') await source.handle.release();
+    }
+  }
+
+  private async run(
+    req: TranscribeRequest,
+    call: CallContext,
+    source: AudioSource,
+    explicitModel: boolean,
+    asked: ModelInfo,
+  ): Promise<TranscriptionResult> {
     const { model, warnings } = routeRequest(req, asked, explicitModel, source);
     if (model.mode !== 'sync') return transcribeAsync(this.ctx, req, model, source, warnings, call);
     try {

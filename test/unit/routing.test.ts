@@ -7,7 +7,9 @@ import type { TranscribeRequest } from '../../src/domain/request.js';
 import { routeRequest } from '../../src/transcription/routing.js';
 
 const url = (u = 'https://example.com/a.mp3'): AudioSource => ({ kind: 'url', url: u, name: 'a.mp3' });
-const file = (opts: { container?: string; mime?: string; size?: number; seconds?: number } = {}): AudioSource => ({
+const file = (
+  opts: { container?: string; mime?: string; size?: number; seconds?: number } = {},
+): AudioSource => ({
   kind: 'file',
   path: '/rec/a.x',
   name: 'a.x',
@@ -18,6 +20,7 @@ const file = (opts: { container?: string; mime?: string; size?: number; seconds?
     label: (opts.container ?? 'mp3').toUpperCase(),
   },
   duration: opts.seconds === undefined ? undefined : { seconds: opts.seconds, estimated: false },
+  handle: undefined as never, // routing never reads the file
 });
 
 interface Row {
