@@ -57,7 +57,7 @@ export async function transcribeAsync(
     req,
     call,
   );
-  const deadline = Date.now() + budgetMs(ctx.config, req.wait_seconds);
+  const deadline = Math.min(Date.now() + budgetMs(ctx.config, req.wait_seconds), call.deadline ?? Infinity);
   return follow(ctx, job, { deadline, wait: req.wait !== false, call });
 }
 

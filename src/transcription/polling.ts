@@ -14,6 +14,7 @@ import type { TranscriptionResult } from '../domain/result.js';
 import { sleep } from '../domain/waiting.js';
 import type { ServiceContext } from './context.js';
 import { updateTask } from './context.js';
+import { outOfTime } from './deadline.js';
 import { finishTask } from './outcome.js';
 import { pollInterval } from './pacing.js';
 import { estimateEta, type JobView, pendingResult } from './pending.js';
@@ -23,7 +24,9 @@ const MAX_CONSECUTIVE_POLL_ERRORS = 4;
 
 /**
  * Polls until the task ends or the deadline passes; gives up after a few consecutive transient errors
- * rather than spinning forever (the error keeps its class, with the task id added).
+ * rather than spinning forever (the error keeps its class, with the task id added). `deadline` is when
+ * to stop waiting for the task; each request also ends by the call's own deadline (`call.deadline`),
+ * and a query or download cut short by it ends the call with the pending answer.
  */
 export async function pollToEnd(
   ctx: ServiceContext,
@@ -38,7 +41,7 @@ export async function pollToEnd(
   for (let i = 0; ; i++) {
     await ctx.limiter.take(call.signal);
     try {
-      last = await ctx.api.queryTask(taskId, call.signal);
+      last = await ctx.api.queryTask(taskId, call.signal, call.deadline);
       errors = 0;
     } catch (err) {
       if (err instanceof CancelledError || !TRANSIENT.some((t) => err instanceof t)) throw err;
@@ -55,8 +58,24 @@ export async function pollToEnd(
       );
     }
     const status = last?.parsed.status;
-    if (status && status !== 'PENDING' && status !== 'RUNNING')
-      return finishTask(ctx, taskId, last!, job, call);
+    if (status && status !== 'PENDING' && status !== 'RUNNING') {
+      try {
+        return await finishTask(ctx, taskId, last!, job, call);
+      } catch (err) {
+        // The transcript did not arrive within the call's budget: the task is done, so the next
+        // asr_task_status fetches it; this call answers as if it were still running.
+        if (!(err instanceof TimeoutError) || !outOfTime(call)) throw err;
+        const pending = pendingResult(
+          { ...job, taskId, stage: 'submitted', localId: job.localId ?? taskId },
+          'RUNNING',
+          last?.raw,
+        );
+        pending.warnings.push(
+          `Task ${taskId} has finished, but its transcript did not download within this call's budget; call asr_task_status with task_id "${taskId}" to fetch it.`,
+        );
+        return pending;
+      }
+    }
     const elapsed = Date.now() - started;
     const eta = estimateEta(job.durationS);
     call.onProgress?.({
@@ -64,7 +83,7 @@ export async function pollToEnd(
       fraction: eta ? Math.min(0.95, elapsed / 1000 / eta) : undefined,
     });
     const wait = pollInterval(i, ctx.config.pollInitialMs, ctx.config.pollMaxMs);
-    if (Date.now() + wait > deadline) {
+    if (Date.now() + wait > deadline || outOfTime(call)) {
       const pending = pendingResult(
         { ...job, taskId, stage: 'submitted', localId: job.localId ?? taskId },
         status === 'RUNNING' ? 'RUNNING' : 'PENDING',

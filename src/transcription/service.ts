@@ -22,6 +22,7 @@ import type { TaskStore } from '../store/tasks.js';
 import type { TranscriptStore } from '../store/transcripts.js';
 import type { Logger } from '../util/log.js';
 import type { ServiceContext } from './context.js';
+import { callDeadline } from './deadline.js';
 import { transcribeAsync } from './jobs.js';
 import { RateLimiter } from './pacing.js';
 import { routeRequest } from './routing.js';
@@ -90,8 +91,10 @@ export class TranscriptionService {
       .map((j) => j.localId);
   }
 
-  async transcribe(req: TranscribeRequest, call: CallContext = {}): Promise<TranscriptionResult> {
+  async transcribe(req: TranscribeRequest, given: CallContext = {}): Promise<TranscriptionResult> {
     const { config } = this.ctx;
+    // The budget starts now: every request made for this call ends by its deadline.
+    const call: CallContext = { ...given, deadline: callDeadline(config, req.wait_seconds, given) };
     const explicitModel = req.model !== undefined && req.model.trim() !== '';
     const asked = resolveModel(req.model);
     resolveApiKey(config); // fail before touching files or the network when no key is set
@@ -135,6 +138,8 @@ export class TranscriptionService {
   }
 
   taskStatus(req: StatusRequest, call: CallContext = {}): Promise<TranscriptionResult> {
-    return taskStatus(this.ctx, req, call);
+    // Even a single look (wait: false) gets the call's budget for its requests.
+    const deadline = callDeadline(this.ctx.config, req.wait_seconds, call);
+    return taskStatus(this.ctx, req, { ...call, deadline });
   }
 }
