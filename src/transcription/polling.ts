@@ -11,7 +11,7 @@ import {
 } from '../domain/errors.js';
 import type { CallContext } from '../domain/progress.js';
 import type { TranscriptionResult } from '../domain/result.js';
-import { sleep } from '../domain/waiting.js';
+import { raceDeadline, sleep } from '../domain/waiting.js';
 import type { ServiceContext } from './context.js';
 import { updateTask } from './context.js';
 import { outOfTime } from './deadline.js';
@@ -38,8 +38,17 @@ export async function pollToEnd(
   const started = Date.now();
   let errors = 0;
   let last: { parsed: TaskParsed; raw: unknown } | undefined;
+  const pending = () =>
+    pendingResult(
+      { ...job, taskId, stage: 'submitted', localId: job.localId ?? taskId },
+      last?.parsed.status === 'RUNNING' ? 'RUNNING' : 'PENDING',
+      last?.raw,
+    );
   for (let i = 0; ; i++) {
-    await ctx.limiter.take(call.signal);
+    // Many calls polling at once queue for the process-wide pace; the call's deadline still holds.
+    const turn = ctx.limiter.take(call.signal);
+    if (call.deadline === undefined) await turn;
+    else if ((await raceDeadline(turn, call.deadline, call.signal)) === 'timeout') return pending();
     try {
       last = await ctx.api.queryTask(taskId, call.signal, call.deadline);
       errors = 0;
@@ -65,15 +74,15 @@ export async function pollToEnd(
         // The transcript did not arrive within the call's budget: the task is done, so the next
         // asr_task_status fetches it; this call answers as if it were still running.
         if (!(err instanceof TimeoutError) || !outOfTime(call)) throw err;
-        const pending = pendingResult(
+        const unfinished = pendingResult(
           { ...job, taskId, stage: 'submitted', localId: job.localId ?? taskId },
           'RUNNING',
           last?.raw,
         );
-        pending.warnings.push(
+        unfinished.warnings.push(
           `Task ${taskId} has finished, but its transcript did not download within this call's budget; call asr_task_status with task_id "${taskId}" to fetch it.`,
         );
-        return pending;
+        return unfinished;
       }
     }
     const elapsed = Date.now() - started;
@@ -84,13 +93,10 @@ export async function pollToEnd(
     });
     const wait = pollInterval(i, ctx.config.pollInitialMs, ctx.config.pollMaxMs);
     if (Date.now() + wait > deadline || outOfTime(call)) {
-      const pending = pendingResult(
-        { ...job, taskId, stage: 'submitted', localId: job.localId ?? taskId },
-        status === 'RUNNING' ? 'RUNNING' : 'PENDING',
-        last?.raw,
-      );
-      await updateTask(ctx, taskId, { status: pending.status });
-      return pending;
+      const answer = pending();
+      // Recorded only when the service said so: a query that never answered tells nothing.
+      if (last) await updateTask(ctx, taskId, { status: answer.status });
+      return answer;
     }
     await sleep(wait, call.signal);
   }

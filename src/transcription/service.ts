@@ -138,8 +138,9 @@ export class TranscriptionService {
   }
 
   taskStatus(req: StatusRequest, call: CallContext = {}): Promise<TranscriptionResult> {
-    // Even a single look (wait: false) gets the call's budget for its requests.
-    const deadline = callDeadline(this.ctx.config, req.wait_seconds, call);
+    // wait_seconds is how long to wait for the task; a single look (wait: false) still gives its
+    // requests the configured budget (ASR_WAIT_BUDGET_S).
+    const deadline = callDeadline(this.ctx.config, req.wait ? req.wait_seconds : undefined, call);
     return taskStatus(this.ctx, req, { ...call, deadline });
   }
 }

@@ -66,6 +66,16 @@ describe('a sync call ends within its budget', () => {
     await service.close();
   });
 
+  it('wait_seconds: 0 (do not wait for a task) still leaves a sync call its minimum of 3 s', async () => {
+    const { service } = setup();
+    const done = await service.transcribe({
+      audio: fake.addMedia('quick.mp3', { durationS: 20, text: 'Quick enough.' }),
+      wait_seconds: 0,
+    });
+    expect(done).toMatchObject({ status: 'SUCCEEDED', text: 'Quick enough.' });
+    await service.close();
+  });
+
   it('starts no retry that could not finish: a Retry-After past the budget ends the call at once', async () => {
     const { service } = setup();
     fake.inject('compatible', {
@@ -124,7 +134,8 @@ describe('an async call ends within its budget with the task id', () => {
   it('asr_task_status with wait: true, or a single look, against a stalled query or download', {
     timeout: 30_000,
   }, async () => {
-    const { service } = setup();
+    // A single look (wait: false) gives its requests ASR_WAIT_BUDGET_S, whatever wait_seconds says.
+    const { service } = makeService(testConfig(fake, home, { ASR_WAIT_BUDGET_S: String(BUDGET_S) }));
     const started = await service.transcribe({
       audio: fake.addMedia('status-stall.mp3', { durationS: 600 }),
       model: FILETRANS,
@@ -133,7 +144,7 @@ describe('an async call ends within its budget with the task id', () => {
     const taskId = started.task_id!;
     for (const req of [
       { task_id: taskId, wait: true, wait_seconds: BUDGET_S },
-      { task_id: taskId, wait_seconds: BUDGET_S },
+      { task_id: taskId, wait_seconds: 0 },
     ]) {
       fake.inject('task', NEVER, 10);
       const { value, ms } = await timed(() => service.taskStatus(req));
