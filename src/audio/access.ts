@@ -84,10 +84,7 @@ export class FileAccess {
     if (!this.confined) return realpath(file);
     const roots = await this.roots();
     this.refuseOutside(file, given, roots, roots.dirs);
-    const realRoots = await Promise.all(roots.dirs.map((d) => realpath(d).catch(() => d)));
-    const realHidden =
-      roots.hiddenUnder && (await realpath(roots.hiddenUnder).catch(() => roots.hiddenUnder));
-    const realView: AllowedRoots = { ...roots, hiddenUnder: realHidden };
+    const { realView, realRoots } = await this.realRoots(roots);
     let real: string;
     try {
       real = await realpath(file);
@@ -100,6 +97,25 @@ export class FileAccess {
       this.refuseOutside(real, given, realView, realRoots);
     }
     return real;
+  }
+
+  /**
+   * May this real path (no links in it) be read? For a second look at a file already opened: the
+   * name the kernel gives its descriptor, which may differ in spelling from the path that was opened.
+   */
+  async permits(real: string): Promise<boolean> {
+    if (!this.confined) return true;
+    const roots = await this.roots();
+    if (roots.source === 'none') return false;
+    const { realView, realRoots } = await this.realRoots(roots);
+    return this.readable(real, realView, realRoots);
+  }
+
+  private async realRoots(roots: AllowedRoots): Promise<{ realView: AllowedRoots; realRoots: string[] }> {
+    const realRoots = await Promise.all(roots.dirs.map((d) => realpath(d).catch(() => d)));
+    const realHidden =
+      roots.hiddenUnder && (await realpath(roots.hiddenUnder).catch(() => roots.hiddenUnder));
+    return { realView: { ...roots, hiddenUnder: realHidden }, realRoots };
   }
 
   /**

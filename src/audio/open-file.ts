@@ -93,7 +93,16 @@ export class OpenFile implements ByteSource {
  * Opens a real path (no links left in it) and checks the descriptor is that file: a regular file,
  * not empty, the same device and inode as the path. Every refusal is an InputError naming the file.
  */
-export async function openChecked(real: string, opts: { kernelPathCheck: boolean }): Promise<OpenFile> {
+export async function openChecked(
+  real: string,
+  opts: {
+    /**
+     * Where the kernel names the descriptor (Linux) and the name is not `real`: may that file be read?
+     * Without it, any other name is refused.
+     */
+    permits?: (kernelName: string) => Promise<boolean>;
+  } = {},
+): Promise<OpenFile> {
   let handle: FileHandle;
   try {
     handle = await open(real, READ_FLAGS);
@@ -110,7 +119,7 @@ export async function openChecked(real: string, opts: { kernelPathCheck: boolean
     if (info.size === 0n) throw new InputError(`${real} is empty (0 bytes). Pass a recording.`);
     const byPath = await stat(real, { bigint: true }).catch(() => undefined);
     const same = byPath !== undefined && byPath.dev === info.dev && byPath.ino === info.ino;
-    if (!same || (opts.kernelPathCheck && !(await kernelNameIs(handle, real)))) {
+    if (!same || !(await kernelNameAllowed(handle, real, opts.permits))) {
       throw new InputError(
         `${real} changed while it was being opened (moved, replaced or relinked). Nothing was read or sent; try again.`,
       );
@@ -122,8 +131,16 @@ export async function openChecked(real: string, opts: { kernelPathCheck: boolean
   }
 }
 
-/** Linux names every open descriptor in /proc; elsewhere (or without /proc) there is nothing to ask. */
-async function kernelNameIs(handle: FileHandle, real: string): Promise<boolean> {
+/**
+ * Linux names every open descriptor in /proc: the file really opened, whatever folder was swapped for
+ * a link on the way (which O_NOFOLLOW, guarding only the last name, and the inode check, made through
+ * the same swapped path, cannot see). Elsewhere, or without /proc, there is nothing to ask.
+ */
+async function kernelNameAllowed(
+  handle: FileHandle,
+  real: string,
+  permits: ((name: string) => Promise<boolean>) | undefined,
+): Promise<boolean> {
   if (process.platform !== 'linux') return true;
   let name: string;
   try {
@@ -131,7 +148,8 @@ async function kernelNameIs(handle: FileHandle, real: string): Promise<boolean> 
   } catch {
     return true;
   }
-  return name === real;
+  if (name === real) return true;
+  return permits ? permits(name) : false;
 }
 
 function openError(err: unknown, real: string): InputError {

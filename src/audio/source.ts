@@ -84,7 +84,10 @@ export async function resolveAudio(
     throw unresolved(err, path, audio, cwd);
   }
   // Opened once: every later read (sniff, duration, the bytes sent) uses this descriptor.
-  const handle = await openChecked(real, { kernelPathCheck: opts.access?.confined === true });
+  const access = opts.access;
+  const handle = await openChecked(real, {
+    permits: access?.confined ? (name) => access.permits(name) : async () => true,
+  });
   try {
     return await inspectFile(handle);
   } catch (err) {
