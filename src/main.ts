@@ -19,7 +19,8 @@ Usage:
   qwen-asr-mcp status TASK_ID [--wait]   check or wait for an async task (see status --help)
   qwen-asr-mcp --http [--port N] [--host H]
                                          serve Streamable HTTP at http://H:N/mcp (default 127.0.0.1:8765;
-                                         a host beyond loopback needs ASR_HTTP_TOKEN)
+                                         IPv6 as [::1]; a host beyond loopback needs an ASR_HTTP_TOKEN
+                                         of at least 16 characters)
   qwen-asr-mcp --version                 print the version
   qwen-asr-mcp --help                    print this help
 

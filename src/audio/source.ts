@@ -1,16 +1,17 @@
 /**
  * Turns the `audio` argument into something the service can send: a URL passed through as it is, or a
- * local file that exists, is a regular file and really is audio or video (checked by its bytes).
+ * local file that exists, is a regular file and really is audio or video (checked by its bytes),
+ * opened once (open-file.ts) so that what was checked is what is sent.
  */
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../domain/errors.js';
+import { AsrError, InputError } from '../domain/errors.js';
 import type { ByteStream } from '../util/byte-stream.js';
 import { resolveUserPath } from '../util/paths.js';
 import type { FileAccess } from './access.js';
-import { type DurationEstimate, fileByteSource, readDuration } from './duration.js';
+import { type DurationEstimate, readDuration } from './duration.js';
+import { type OpenFile, openChecked } from './open-file.js';
 import { describeUnknown, SNIFF_BYTES, type SniffResult, sniff } from './sniff.js';
 
 interface UrlAudio {
@@ -22,11 +23,17 @@ interface UrlAudio {
 
 export interface FileAudio {
   kind: 'file';
+  /** The real path that was checked and opened. */
   path: string;
   name: string;
   size: number;
   format: SniffResult;
   duration: DurationEstimate | undefined;
+  /**
+   * The open file every byte is read from. Whoever resolved the audio releases it when done; a
+   * background upload that outlives the call retains it first and releases it when the upload ends.
+   */
+  handle: OpenFile;
 }
 
 export type AudioSource = UrlAudio | FileAudio;
@@ -69,55 +76,55 @@ export async function resolveAudio(
     throw new InputError(`\`audio\` "${audio}" is not a valid file:// URL.`);
   }
   // Confinement first: a path outside the allowed folders is refused before it is even stat'ed.
-  const allowed = opts.access ? await opts.access.authorize(path, audio) : path;
-  return inspectFile(allowed, audio, cwd);
-}
-
-async function inspectFile(path: string, given: string, cwd: string): Promise<FileAudio> {
-  let info: Awaited<ReturnType<typeof stat>>;
+  let real: string;
   try {
-    info = await stat(path);
+    real = opts.access ? await opts.access.authorize(path, audio) : await realpath(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      const relativeNote =
-        given === path
-          ? ''
-          : ` (resolved from "${given}" against the server's working directory ${cwd}; MCP clients often start servers in "/", so prefer an absolute path)`;
-      throw new InputError(`No file at ${path}${relativeNote}. Check the path, or pass an http(s) URL.`);
-    }
-    if (code === 'EACCES' || code === 'EPERM') {
-      throw new InputError(
-        `The server may not read ${path} (permission denied). Check the file's permissions.`,
-      );
-    }
-    throw new InputError(`Cannot read ${path}: ${(err as Error).message}`);
+    if (err instanceof AsrError) throw err;
+    throw unresolved(err, path, audio, cwd);
   }
-  if (!info.isFile()) {
-    throw new InputError(
-      `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}. Pass one audio file.`,
-    );
-  }
-  if (info.size === 0) throw new InputError(`${path} is empty (0 bytes). Pass a recording.`);
-
-  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new InputError(`Cannot open ${path}: ${err.code === 'EACCES' ? 'permission denied' : err.message}`);
+  // Opened once: every later read (sniff, duration, the bytes sent) uses this descriptor.
+  const access = opts.access;
+  const handle = await openChecked(real, {
+    permits: access?.confined ? (name) => access.permits(name) : async () => true,
   });
   try {
-    const src = fileByteSource(handle, info.size);
-    const head = await src.read(0, SNIFF_BYTES);
-    const format = sniff(head, path);
-    if (!format) {
-      throw new InputError(
-        `${path} is ${describeUnknown(head)}, not an audio or video file. Nothing was sent. ` +
-          `Accepted formats: ${ACCEPTED_FORMATS_TEXT}.`,
-      );
-    }
-    const duration = await readDuration(src, format.container);
-    return { kind: 'file', path, name: basename(path), size: info.size, format, duration };
-  } finally {
-    await handle.close();
+    return await inspectFile(handle);
+  } catch (err) {
+    await handle.release();
+    throw err;
   }
+}
+
+function unresolved(err: unknown, path: string, given: string, cwd: string): InputError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    const relativeNote =
+      given === path
+        ? ''
+        : ` (resolved from "${given}" against the server's working directory ${cwd}; MCP clients often start servers in "/", so prefer an absolute path)`;
+    return new InputError(`No file at ${path}${relativeNote}. Check the path, or pass an http(s) URL.`);
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new InputError(
+      `The server may not read ${path} (permission denied). Check the file's permissions.`,
+    );
+  }
+  return new InputError(`Cannot read ${path}: ${(err as Error).message}`, { cause: err });
+}
+
+async function inspectFile(handle: OpenFile): Promise<FileAudio> {
+  const { path } = handle;
+  const head = await handle.read(0, SNIFF_BYTES);
+  const format = sniff(head, path);
+  if (!format) {
+    throw new InputError(
+      `${path} is ${describeUnknown(head)}, not an audio or video file. Nothing was sent. ` +
+        `Accepted formats: ${ACCEPTED_FORMATS_TEXT}.`,
+    );
+  }
+  const duration = await readDuration(handle, format.container);
+  return { kind: 'file', path, name: basename(path), size: handle.size, format, duration, handle };
 }
 
 function nameFromUrl(url: URL): string {
@@ -159,20 +166,20 @@ export function dataUriStream(file: FileAudio): ByteStream {
       let produced = prefix.length;
       let carry = Buffer.alloc(0);
       // Chunk sizes a multiple of 3 keep base64 groups aligned, so pieces concatenate to the whole.
-      const stream = createReadStream(file.path, { highWaterMark: 3 * 128 * 1024, signal });
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+      // Read from the one open descriptor, from byte 0 on every attempt; a short or long read is an
+      // InputError naming the file (never a network error, never retried).
+      for await (const chunk of file.handle.chunks(3 * 128 * 1024, signal)) {
         const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
         const usable = data.length - (data.length % 3);
         const piece = Buffer.from(data.subarray(0, usable).toString('base64'), 'latin1');
         carry = Buffer.from(data.subarray(usable));
         produced += piece.length;
-        if (produced > length) break;
         yield piece;
       }
       if (carry.length > 0) {
         const last = Buffer.from(carry.toString('base64'), 'latin1');
         produced += last.length;
-        if (produced <= length) yield last;
+        yield last;
       }
       if (produced !== length) {
         // The declared Content-Length can no longer be honoured: abort rather than send a wrong body.

@@ -64,9 +64,9 @@ export class DashScopeApi {
     model: ModelInfo,
     options: SyncOptions,
     audio: string | Buffer | ByteStream,
-    signal?: AbortSignal,
-    onPartial?: (textSoFar: string) => void,
+    call: { signal?: AbortSignal; deadline?: number; onPartial?: (textSoFar: string) => void } = {},
   ): Promise<{ parsed: SyncParsed; raw: unknown; endpoint: 'compatible' | 'native'; streamed: boolean }> {
+    const { signal, deadline, onPartial } = call;
     const endpoint = this.syncEndpoint(model);
     const streamed = endpoint === 'compatible' && onPartial !== undefined;
     const body =
@@ -93,6 +93,7 @@ export class DashScopeApi {
       bodyParts: parts,
       idempotent: true,
       signal,
+      deadline,
       purpose: `transcribe with ${model.id}`,
       onEvent: completion
         ? (payload) => {
@@ -142,13 +143,18 @@ export class DashScopeApi {
     return { parsed: parseTaskResponse(res.data), raw: res.data };
   }
 
-  async queryTask(taskId: string, signal?: AbortSignal): Promise<{ parsed: TaskParsed; raw: unknown }> {
+  async queryTask(
+    taskId: string,
+    signal?: AbortSignal,
+    deadline?: number,
+  ): Promise<{ parsed: TaskParsed; raw: unknown }> {
     const res = await this.http.json({
       method: 'GET',
       url: `${this.config.nativeBaseUrl}/tasks/${encodeURIComponent(taskId)}`,
       headers: this.headers(),
       idempotent: true,
       signal,
+      deadline,
       purpose: `query task ${taskId}`,
     });
     return { parsed: parseTaskResponse(res.data), raw: res.data };
@@ -170,6 +176,7 @@ export class DashScopeApi {
   async fetchTranscription(
     url: string,
     signal?: AbortSignal,
+    deadline?: number,
   ): Promise<{ parsed: TranscriptParsed; raw: unknown }> {
     if (!/^https?:\/\//i.test(url)) {
       throw new ConfigurationError(`The task's transcription_url is not an http(s) URL: ${url.slice(0, 80)}`);
@@ -179,6 +186,7 @@ export class DashScopeApi {
       url,
       idempotent: true,
       signal,
+      deadline,
       maxResponseBytes: TRANSCRIPT_MAX_BYTES,
       purpose: 'fetch the transcript from transcription_url',
     });

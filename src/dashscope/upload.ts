@@ -1,10 +1,10 @@
 /**
  * DashScope's temporary upload for local files given to async models: get a signed OSS policy, POST the
- * file as multipart/form-data streamed from disk (so memory stays flat whatever the size), and hand back
+ * file as multipart/form-data streamed from its open descriptor (so memory stays flat whatever the
+ * size, and what is sent is the file that was checked), and hand back
  * `oss://<key>`. The policy forbids overwriting, so every attempt gets a fresh key.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { FileAudio } from '../audio/source.js';
@@ -96,6 +96,8 @@ export class TemporaryUploader {
       } catch (err) {
         if (err instanceof CancelledError || opts.signal?.aborted)
           throw new CancelledError('Upload cancelled.');
+        // A local read fault names the file and would fail the same way again: no retry.
+        if (err instanceof InputError) throw err;
         lastError = err;
         const reason = errorMessage(err);
         this.deps.logger.warn(
@@ -145,19 +147,17 @@ export class TemporaryUploader {
     const total = head.length + file.size + tail.length;
     let sent = 0;
     const report = opts.onProgress;
-    // `file` must be the last field: OSS ignores fields after it.
+    // `file` must be the last field: OSS ignores fields after it. Its bytes come from the file opened
+    // when the audio was checked, from byte 0 on every attempt; a read that fails or comes up short
+    // is an InputError naming the file.
     async function* body(): AsyncGenerator<Buffer> {
       yield head;
-      for await (const chunk of createReadStream(file.path, {
-        // 1 MiB reads: at 256 KiB the per-chunk cost held a loopback upload to a quarter of curl's speed.
-        highWaterMark: 1024 * 1024,
-      }) as AsyncIterable<Buffer>) {
+      // 1 MiB reads: at 256 KiB the per-chunk cost held a loopback upload to a quarter of curl's speed.
+      for await (const chunk of file.handle.chunks(1024 * 1024, opts.signal)) {
         sent += chunk.length;
-        if (sent > file.size) throw new UploadError(`${file.path} grew while it was being uploaded.`);
         report?.({ sent, total: file.size });
         yield chunk;
       }
-      if (sent !== file.size) throw new UploadError(`${file.path} shrank while it was being uploaded.`);
       yield tail;
     }
     const signal = opts.signal;
@@ -179,7 +179,7 @@ export class TemporaryUploader {
       } as Parameters<typeof request>[1]);
     } catch (err) {
       if (signal?.aborted) throw new CancelledError('Upload cancelled.');
-      if (err instanceof UploadError) throw err;
+      if (err instanceof UploadError || err instanceof InputError) throw err;
       const code = (err as { code?: string }).code;
       throw new UploadError(
         `network error while sending the file to ${urlForLog(policy.uploadHost)}: ${code ?? (err as Error).message}`,

@@ -32,4 +32,9 @@ export interface CallContext {
    * receives the whole text recognized so far after each piece.
    */
   onPartial?: (textSoFar: string) => void;
+  /**
+   * When the call's budget ends (epoch ms): every request made for the call ends by then (the HTTP
+   * timeout or this, whichever comes first), so a stalled service cannot hold the call longer.
+   */
+  deadline?: number;
 }

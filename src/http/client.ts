@@ -1,6 +1,6 @@
 /**
  * A JSON (and SSE) client that knows no particular service: one keep-alive undici Agent, per-attempt
- * deadlines, one retry policy (Retry-After first, then jittered exponential backoff, bounded) and
+ * deadlines (the HTTP timeout, or the caller's own deadline when sooner), one retry policy (Retry-After first, then jittered exponential backoff, bounded) and
  * response size caps. What an error answer means is the caller's to say (`errorFor`); the dispatcher
  * is injectable for tests.
  */
@@ -58,6 +58,11 @@ export interface JsonRequest {
   /** Safe to send twice? GETs and task queries are; an async submit is not. */
   idempotent: boolean;
   signal?: AbortSignal;
+  /**
+   * When the caller stops waiting (epoch ms): each attempt ends by then (or by the HTTP timeout, if
+   * sooner), and no retry is started that could not have a fair chance to finish before it.
+   */
+  deadline?: number;
   maxResponseBytes?: number;
   /** What the request was for, used in error messages ("submit the task", "fetch the transcript"). */
   purpose: string;
@@ -82,6 +87,8 @@ const REJECTED_STATUS = new Set([429, 503]);
 /** Socket errors raised before any byte of the request could have reached the server. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 const DEFAULT_MAX_RESPONSE = 32 * 1024 * 1024;
+/** The least time worth giving a retry before the caller's deadline. */
+const MIN_ATTEMPT_MS = 1000;
 
 type Undici = typeof import('undici');
 let undiciModule: Promise<Undici> | undefined;
@@ -156,22 +163,30 @@ export class HttpClient {
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(req.signal);
       const started = Date.now();
+      const left = req.deadline === undefined ? Number.POSITIVE_INFINITY : req.deadline - started;
+      if (left <= 0) throw this.outOfTime(req, 0);
+      const limitMs = Math.min(this.options.timeoutMs, left);
       let outcome: JsonResponse<T> | ApiError;
       try {
-        outcome = await this.once<T>(req, headers, body, stream);
+        outcome = await this.once<T>(req, headers, body, stream, limitMs);
       } catch (err) {
-        const mapped = this.mapTransportError(err, req);
+        const mapped = this.mapTransportError(
+          err,
+          req,
+          limitMs < this.options.timeoutMs ? limitMs : undefined,
+        );
         const notSent = NOT_SENT_CODES.has(errorCode(err) ?? '');
         if (stream.delivered && !(mapped instanceof CancelledError)) throw new StreamInterruptedError(mapped);
+        const wait = this.backoff(attempt);
         if (
           mapped instanceof CancelledError ||
           mapped.kind === 'input' ||
           attempt >= this.options.maxRetries ||
-          !(req.idempotent || notSent)
+          !(req.idempotent || notSent) ||
+          !this.timeForRetry(req, wait)
         ) {
           throw mapped;
         }
-        const wait = this.backoff(attempt);
         this.options.logger.warn(`${req.purpose}: ${mapped.message}; retrying in ${wait} ms`);
         await sleep(wait, req.signal);
         continue;
@@ -186,6 +201,7 @@ export class HttpClient {
       const retryAfter = outcome.retryAfterMs;
       if (retryAfter !== undefined && retryAfter > this.options.maxRetryAfterMs) throw outcome;
       const wait = retryAfter ?? this.backoff(attempt);
+      if (!this.timeForRetry(req, wait)) throw outcome;
       this.options.logger.warn(
         `${req.purpose}: HTTP ${status} ${outcome.code ?? ''}; retrying in ${wait} ms`,
       );
@@ -193,15 +209,36 @@ export class HttpClient {
     }
   }
 
+  /**
+   * Is there time for one more attempt after waiting `waitMs`? It must be left at least the shorter of
+   * the HTTP timeout and MIN_ATTEMPT_MS; a retry with less could only end in a timeout.
+   */
+  private timeForRetry(req: JsonRequest, waitMs: number): boolean {
+    if (req.deadline === undefined) return true;
+    const needed = Math.min(this.options.timeoutMs, MIN_ATTEMPT_MS);
+    return Date.now() + waitMs + needed <= req.deadline;
+  }
+
+  private outOfTime(req: JsonRequest, limitMs: number): TimeoutError {
+    return new TimeoutError(
+      `No answer within the time left for this call (${formatSeconds(limitMs)}) while trying to ${req.purpose}.`,
+      {
+        hint: 'The service or the network is slow, or not answering. Try again, or allow the call more time.',
+      },
+    );
+  }
+
   private async once<T>(
     req: JsonRequest,
     headers: Record<string, string>,
     body: (Buffer | ByteStream)[] | undefined,
     stream: { delivered: boolean },
+    limitMs: number,
   ): Promise<JsonResponse<T> | ApiError> {
     // A per-attempt deadline on top of undici's header/body timeouts: a body that trickles one byte
-    // at a time would otherwise never trip the idle-based body timeout.
-    const deadline = AbortSignal.timeout(this.options.timeoutMs);
+    // at a time would otherwise never trip the idle-based body timeout. It is the HTTP timeout, or
+    // the time left in the caller's budget when that is shorter.
+    const deadline = AbortSignal.timeout(limitMs);
     const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
     const { request, dispatcher } = await this.transport();
     const res = await request(req.url, {
@@ -267,9 +304,12 @@ export class HttpClient {
     return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
   }
 
-  private mapTransportError(err: unknown, req: JsonRequest): AsrError {
-    // Our own errors (API answers, malformed or oversized bodies) already say what happened.
-    if (err instanceof AsrError && !(err instanceof CancelledError)) return err;
+  /** `byDeadlineMs`: set when the attempt's limit was the caller's deadline rather than the HTTP timeout. */
+  private mapTransportError(err: unknown, req: JsonRequest, byDeadlineMs?: number): AsrError {
+    // Our own errors (API answers, malformed or oversized bodies, a request body's own read error,
+    // such as a local file that failed) already say what happened.
+    const own = ownError(err);
+    if (own) return own;
     if (req.signal?.aborted) return new CancelledError(`Cancelled while trying to ${req.purpose}.`);
     const code = errorCode(err);
     const name = (err as Error)?.name;
@@ -278,6 +318,10 @@ export class HttpClient {
       name === 'AbortError' ||
       (code?.startsWith('UND_ERR_') && /TIMEOUT/.test(code))
     ) {
+      if (byDeadlineMs !== undefined && req.deadline !== undefined && Date.now() >= req.deadline - 50) {
+        const timeout = this.outOfTime(req, byDeadlineMs);
+        return new TimeoutError(timeout.message, { hint: timeout.hint, cause: err });
+      }
       return new TimeoutError(
         `Timed out after ${Math.round(this.options.timeoutMs / 1000)} s trying to ${req.purpose} (${code ?? name}).`,
         {
@@ -295,6 +339,17 @@ export class HttpClient {
       },
     );
   }
+}
+
+/** An AsrError thrown by us (possibly wrapped once by undici as a cause), but not a cancel. */
+function ownError(err: unknown): AsrError | undefined {
+  const cause = (err as { cause?: unknown })?.cause;
+  for (const e of [err, cause]) if (e instanceof AsrError && !(e instanceof CancelledError)) return e;
+  return undefined;
+}
+
+function formatSeconds(ms: number): string {
+  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

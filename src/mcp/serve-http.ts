@@ -1,4 +1,5 @@
 /** `--http`: the arguments after it, then the Streamable HTTP server with its shutdown. */
+import { isIPv6 } from 'node:net';
 import type { Config } from '../config/config.js';
 import { AsrError } from '../domain/errors.js';
 import { loadUndici } from '../http/client.js';
@@ -8,7 +9,7 @@ import { VERSION } from '../util/version.js';
 import { onShutdown, warmUpLater } from './shutdown.js';
 import { DEFAULT_HTTP_PORT, startHttpServer } from './transports/http.js';
 
-/** `--port N` and `--host H` after `--http`; a string is a usage error. */
+/** `--port N` and `--host H` (a name, an IPv4 address, or an IPv6 one with or without brackets) after `--http`; a string is a usage error. */
 export function parseHttpArgs(args: string[]): { port: number; host: string } | string {
   let port = DEFAULT_HTTP_PORT;
   let host = '127.0.0.1';
@@ -21,7 +22,11 @@ export function parseHttpArgs(args: string[]): { port: number; host: string } | 
         return `--port must be 0-65535 (got "${value}")`;
       i++;
     } else if (flag === '--host' && value !== undefined) {
-      host = value;
+      // A bracketed IPv6 address, as in URLs ([::1]), is listened on without its brackets.
+      const bracketed = /^\[(.*)\]$/.exec(value.trim());
+      host = bracketed ? bracketed[1]! : value.trim();
+      if (!host || (bracketed && !isIPv6(host)))
+        return `--host must be a host name or an IP address (got "${value}")`;
       i++;
     } else {
       return `unknown or incomplete argument ${flag} after --http (use --port N and --host H)`;
@@ -47,6 +52,7 @@ export async function serveHttp(
         allowedHosts: env.ASR_HTTP_ALLOWED_HOSTS?.split(',')
           .map((h) => h.trim())
           .filter(Boolean),
+        maxConnections: config.httpMaxConnections,
       },
       logger,
     );

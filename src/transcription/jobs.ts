@@ -58,7 +58,7 @@ export async function transcribeAsync(
     req,
     call,
   );
-  const deadline = Date.now() + budgetMs(ctx.config, req.wait_seconds);
+  const deadline = Math.min(Date.now() + budgetMs(ctx.config, req.wait_seconds), call.deadline ?? Infinity);
   return follow(ctx, job, { deadline, wait: req.wait !== false, call });
 }
 
@@ -115,18 +115,23 @@ async function submitJob(ctx: ServiceContext, job: Job, record: TaskRecord): Pro
     let fileUrl: string;
     if (job.source.kind === 'file') {
       const file = job.source;
+      file.handle.retain(); // the upload may outlive the call that opened the file: it holds it too
       job.listener?.({ stage: 'uploading', fraction: 0, detail: `0 of ${mb(file.size)}` });
-      fileUrl = await ctx.uploader.upload(file, job.model.id, {
-        signal,
-        onProgress: ({ sent, total }) => {
-          job.uploadSent = sent;
-          job.listener?.({
-            stage: 'uploading',
-            fraction: sent / total,
-            detail: `${mb(sent)} of ${mb(total)}`,
-          });
-        },
-      });
+      try {
+        fileUrl = await ctx.uploader.upload(file, job.model.id, {
+          signal,
+          onProgress: ({ sent, total }) => {
+            job.uploadSent = sent;
+            job.listener?.({
+              stage: 'uploading',
+              fraction: sent / total,
+              detail: `${mb(sent)} of ${mb(total)}`,
+            });
+          },
+        });
+      } finally {
+        await file.handle.release();
+      }
     } else {
       fileUrl = job.source.url;
     }

@@ -58,7 +58,7 @@ export async function finishTask(
   call.onProgress?.({ stage: 'fetching', taskId });
   let transcription: Awaited<ReturnType<DashScopeApi['fetchTranscription']>>;
   try {
-    transcription = await ctx.api.fetchTranscription(parsed.transcriptionUrl!, call.signal);
+    transcription = await ctx.api.fetchTranscription(parsed.transcriptionUrl!, call.signal, call.deadline);
   } catch (err) {
     if (err instanceof ApiError && (err.status === 403 || err.status === 404)) {
       throw new TaskFailedError(

@@ -11,9 +11,10 @@ import {
 } from '../domain/errors.js';
 import type { CallContext } from '../domain/progress.js';
 import type { TranscriptionResult } from '../domain/result.js';
-import { sleep } from '../domain/waiting.js';
+import { raceDeadline, sleep } from '../domain/waiting.js';
 import type { ServiceContext } from './context.js';
 import { updateTask } from './context.js';
+import { outOfTime } from './deadline.js';
 import { finishTask } from './outcome.js';
 import { pollInterval } from './pacing.js';
 import { estimateEta, type JobView, pendingResult } from './pending.js';
@@ -23,7 +24,9 @@ const MAX_CONSECUTIVE_POLL_ERRORS = 4;
 
 /**
  * Polls until the task ends or the deadline passes; gives up after a few consecutive transient errors
- * rather than spinning forever (the error keeps its class, with the task id added).
+ * rather than spinning forever (the error keeps its class, with the task id added). `deadline` is when
+ * to stop waiting for the task; each request also ends by the call's own deadline (`call.deadline`),
+ * and a query or download cut short by it ends the call with the pending answer.
  */
 export async function pollToEnd(
   ctx: ServiceContext,
@@ -35,10 +38,19 @@ export async function pollToEnd(
   const started = Date.now();
   let errors = 0;
   let last: { parsed: TaskParsed; raw: unknown } | undefined;
+  const pending = () =>
+    pendingResult(
+      { ...job, taskId, stage: 'submitted', localId: job.localId ?? taskId },
+      last?.parsed.status === 'RUNNING' ? 'RUNNING' : 'PENDING',
+      last?.raw,
+    );
   for (let i = 0; ; i++) {
-    await ctx.limiter.take(call.signal);
+    // Many calls polling at once queue for the process-wide pace; the call's deadline still holds.
+    const turn = ctx.limiter.take(call.signal);
+    if (call.deadline === undefined) await turn;
+    else if ((await raceDeadline(turn, call.deadline, call.signal)) === 'timeout') return pending();
     try {
-      last = await ctx.api.queryTask(taskId, call.signal);
+      last = await ctx.api.queryTask(taskId, call.signal, call.deadline);
       errors = 0;
     } catch (err) {
       if (err instanceof CancelledError || !TRANSIENT.some((t) => err instanceof t)) throw err;
@@ -55,8 +67,24 @@ export async function pollToEnd(
       );
     }
     const status = last?.parsed.status;
-    if (status && status !== 'PENDING' && status !== 'RUNNING')
-      return finishTask(ctx, taskId, last!, job, call);
+    if (status && status !== 'PENDING' && status !== 'RUNNING') {
+      try {
+        return await finishTask(ctx, taskId, last!, job, call);
+      } catch (err) {
+        // The transcript did not arrive within the call's budget: the task is done, so the next
+        // asr_task_status fetches it; this call answers as if it were still running.
+        if (!(err instanceof TimeoutError) || !outOfTime(call)) throw err;
+        const unfinished = pendingResult(
+          { ...job, taskId, stage: 'submitted', localId: job.localId ?? taskId },
+          'RUNNING',
+          last?.raw,
+        );
+        unfinished.warnings.push(
+          `Task ${taskId} has finished, but its transcript did not download within this call's budget; call asr_task_status with task_id "${taskId}" to fetch it.`,
+        );
+        return unfinished;
+      }
+    }
     const elapsed = Date.now() - started;
     const eta = estimateEta(job.durationS);
     call.onProgress?.({
@@ -65,14 +93,11 @@ export async function pollToEnd(
       taskId,
     });
     const wait = pollInterval(i, ctx.config.pollInitialMs, ctx.config.pollMaxMs);
-    if (Date.now() + wait > deadline) {
-      const pending = pendingResult(
-        { ...job, taskId, stage: 'submitted', localId: job.localId ?? taskId },
-        status === 'RUNNING' ? 'RUNNING' : 'PENDING',
-        last?.raw,
-      );
-      await updateTask(ctx, taskId, { status: pending.status });
-      return pending;
+    if (Date.now() + wait > deadline || outOfTime(call)) {
+      const answer = pending();
+      // Recorded only when the service said so: a query that never answered tells nothing.
+      if (last) await updateTask(ctx, taskId, { status: answer.status });
+      return answer;
     }
     await sleep(wait, call.signal);
   }

@@ -4,13 +4,13 @@
  * (jobs.ts → polling.ts → outcome.ts); `taskStatus` (status.ts) picks up tasks later.
  */
 import type { FileAccess } from '../audio/access.js';
-import { resolveAudio } from '../audio/source.js';
+import { type AudioSource, resolveAudio } from '../audio/source.js';
 import type { Config } from '../config/config.js';
 import { resolveApiKey } from '../config/config.js';
 import { DashScopeApi } from '../dashscope/api.js';
 import { REFUSED_FOR_LENGTH } from '../dashscope/errors.js';
 import { dashscopeHttp } from '../dashscope/http.js';
-import { FILETRANS_MODEL, resolveModel } from '../dashscope/models.js';
+import { FILETRANS_MODEL, type ModelInfo, resolveModel } from '../dashscope/models.js';
 import { TemporaryUploader } from '../dashscope/upload.js';
 import { BadRequestError } from '../domain/errors.js';
 import type { CallContext } from '../domain/progress.js';
@@ -22,6 +22,7 @@ import type { TaskStore } from '../store/tasks.js';
 import type { TranscriptStore } from '../store/transcripts.js';
 import type { Logger } from '../util/log.js';
 import type { ServiceContext } from './context.js';
+import { callDeadline } from './deadline.js';
 import { transcribeAsync } from './jobs.js';
 import { RateLimiter } from './pacing.js';
 import { routeRequest } from './routing.js';
@@ -90,8 +91,10 @@ export class TranscriptionService {
       .map((j) => j.localId);
   }
 
-  async transcribe(req: TranscribeRequest, call: CallContext = {}): Promise<TranscriptionResult> {
+  async transcribe(req: TranscribeRequest, given: CallContext = {}): Promise<TranscriptionResult> {
     const { config } = this.ctx;
+    // The budget starts now: every request made for this call ends by its deadline.
+    const call: CallContext = { ...given, deadline: callDeadline(config, req.wait_seconds, given) };
     const explicitModel = req.model !== undefined && req.model.trim() !== '';
     const asked = resolveModel(req.model);
     resolveApiKey(config); // fail before touching files or the network when no key is set
@@ -101,6 +104,21 @@ export class TranscriptionService {
       cwd: config.cwd,
       access: this.ctx.access,
     });
+    try {
+      return await this.run(req, call, source, explicitModel, asked);
+    } finally {
+      // This call's claim on the open file; a background upload holds its own until it ends.
+      if (source.kind === 'file') await source.handle.release();
+    }
+  }
+
+  private async run(
+    req: TranscribeRequest,
+    call: CallContext,
+    source: AudioSource,
+    explicitModel: boolean,
+    asked: ModelInfo,
+  ): Promise<TranscriptionResult> {
     const { model, warnings } = routeRequest(req, asked, explicitModel, source);
     if (model.mode !== 'sync') return transcribeAsync(this.ctx, req, model, source, warnings, call);
     try {
@@ -120,7 +138,10 @@ export class TranscriptionService {
   }
 
   taskStatus(req: StatusRequest, call: CallContext = {}): Promise<TranscriptionResult> {
-    return taskStatus(this.ctx, req, call);
+    // wait_seconds is how long to wait for the task; a single look (wait: false) still gives its
+    // requests the configured budget (ASR_WAIT_BUDGET_S).
+    const deadline = callDeadline(this.ctx.config, req.wait ? req.wait_seconds : undefined, call);
+    return taskStatus(this.ctx, req, { ...call, deadline });
   }
 
   /** A saved transcript by transcript id or task id; undefined when there is none. */

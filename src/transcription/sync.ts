@@ -3,13 +3,14 @@ import { type AudioSource, dataUriStream, sourceStem } from '../audio/source.js'
 import type { DashScopeApi } from '../dashscope/api.js';
 import type { ModelInfo } from '../dashscope/models.js';
 import { mapSyncOptions } from '../dashscope/options.js';
-import { StreamInterruptedError } from '../domain/errors.js';
+import { AsrError, StreamInterruptedError, TimeoutError } from '../domain/errors.js';
 import type { CallContext } from '../domain/progress.js';
 import type { TranscribeRequest } from '../domain/request.js';
 import type { TranscriptionResult } from '../domain/result.js';
 import type { ByteStream } from '../util/byte-stream.js';
 import { round3 } from '../util/format.js';
 import type { ServiceContext } from './context.js';
+import { budgetSeconds, outOfTime } from './deadline.js';
 import { saveResult } from './save.js';
 
 export async function transcribeSync(
@@ -30,13 +31,32 @@ export async function transcribeSync(
   }
   call.onProgress?.({ stage: 'transcribing' });
   let recognized: Awaited<ReturnType<DashScopeApi['recognizeSync']>>;
+  const { signal, deadline } = call;
   try {
-    recognized = await ctx.api.recognizeSync(model, mapped.options, audio, call.signal, call.onPartial);
+    try {
+      recognized = await ctx.api.recognizeSync(model, mapped.options, audio, {
+        signal,
+        deadline,
+        onPartial: call.onPartial,
+      });
+    } catch (err) {
+      // A stream cut after some text arrived cannot be resumed; one plain call gives the whole answer.
+      if (!(err instanceof StreamInterruptedError) || signal?.aborted || outOfTime(call)) throw err;
+      ctx.logger.warn(
+        `streamed transcription broke off (${err.message}); asking once more without streaming`,
+      );
+      recognized = await ctx.api.recognizeSync(model, mapped.options, audio, { signal, deadline });
+    }
   } catch (err) {
-    // A stream cut after some text arrived cannot be resumed; one plain call gives the whole answer.
-    if (!(err instanceof StreamInterruptedError) || call.signal?.aborted) throw err;
-    ctx.logger.warn(`streamed transcription broke off (${err.message}); asking once more without streaming`);
-    recognized = await ctx.api.recognizeSync(model, mapped.options, audio, call.signal);
+    if (!(err instanceof AsrError) || err.kind !== 'timeout' || !outOfTime(call)) throw err;
+    const budget = budgetSeconds(ctx.config, req.wait_seconds);
+    throw new TimeoutError(
+      `The service did not answer within this call's budget of ${budget} s (transcribe with ${model.id}); nothing was transcribed.`,
+      {
+        hint: 'Try again, or use async: true (the call then returns a task id for asr_task_status) or a longer wait_seconds.',
+        cause: err,
+      },
+    );
   }
   const { parsed, raw } = recognized;
   const result: TranscriptionResult = {

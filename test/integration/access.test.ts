@@ -36,7 +36,12 @@ beforeAll(() => {
 
 const access = (extra: Partial<ConstructorParameters<typeof FileAccess>[0]> = {}) =>
   new FileAccess({ home, cwd: work, tmp, ...extra });
-const resolve = (audio: string, a = access()) => resolveAudio(audio, { home, cwd: work, access: a });
+/** Resolves and closes at once: these tests look only at what was allowed. */
+const resolve = async (audio: string, a = access()) => {
+  const src = await resolveAudio(audio, { home, cwd: work, access: a });
+  if (src.kind === 'file') await src.handle.release();
+  return src;
+};
 const refusal = (audio: string, a = access()) =>
   resolve(audio, a).then(
     () => {
@@ -79,11 +84,16 @@ describe('default roots: home, temp, working directory; no hidden folders under 
   it('follows symlinks before deciding: a link (or linked folder) leading out is refused', async () => {
     const a = access({ allowedDirs: [home] });
     const out = await refusal(join(home, 'Music', 'link-out.wav'), a);
-    expect(out.message).toMatch(/it is a link to .*outside/);
+    expect(out.message).toMatch(/goes through a link that leads somewhere this server may not read/);
     const dir = await refusal(join(home, 'Music', 'dir-out', 'talk.wav'), a);
-    expect(dir.message).toMatch(/is outside the folders/);
+    expect(dir.message).toMatch(/goes through a link/);
     const key = await refusal(join(home, 'Music', 'key.wav'));
-    expect(key.message).toMatch(/hidden folder ~\/\.ssh/);
+    expect(key.message).toMatch(/goes through a link/);
+    // Where the link leads is never named.
+    for (const err of [out, dir, key]) {
+      expect(err.message).not.toContain(outside);
+      expect(err.message).not.toContain('.ssh');
+    }
   });
 
   it('leaves the working directory out when it is / or holds home', async () => {

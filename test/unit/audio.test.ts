@@ -99,6 +99,7 @@ describe('resolveAudio', () => {
         expect(src.path).toBe(join(dir, 'clip.wav'));
         expect(src.format.container).toBe('wav');
         expect(src.duration?.seconds).toBeCloseTo(5.7285, 3);
+        await src.handle.release();
       }
     }
   });
@@ -136,5 +137,8 @@ describe('resolveAudio', () => {
     const uri = await buildDataUri(src);
     expect(uri.length).toBe(dataUriLength(big.length, 'audio/wav'));
     expect(uri.toString('latin1')).toBe(`data:audio/wav;base64,${big.toString('base64')}`);
+    // A second read (a retried request) starts again from byte 0.
+    expect((await buildDataUri(src)).equals(uri)).toBe(true);
+    await src.handle.release();
   });
 });

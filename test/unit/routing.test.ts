@@ -20,6 +20,7 @@ const file = (
     label: (opts.container ?? 'mp3').toUpperCase(),
   },
   duration: opts.seconds === undefined ? undefined : { seconds: opts.seconds, estimated: false },
+  handle: undefined as never, // routing never reads the file
 });
 
 interface Row {
