@@ -11,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeDashScope } from '../fake-dashscope/server.js';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { tempDir } from '../helpers/env.js';
 import { SERVER_ENTRY } from '../helpers/mcp.js';
 
@@ -140,7 +140,7 @@ describe('stalled sockets', () => {
           requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
         }),
       );
-      expect((await client.listTools()).tools).toHaveLength(2);
+      expect((await client.listTools()).tools).toHaveLength(3);
       await client.close();
     } finally {
       for (const s of sockets) s.destroy();

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeDashScope } from '../fake-dashscope/server.js';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { tempDir } from '../helpers/env.js';
 import { connect, SERVER_ENTRY, type ToolResult } from '../helpers/mcp.js';
 
@@ -110,7 +110,7 @@ describe('stdio lines the SDK transport could not take', () => {
     );
     await s.write(JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list' }));
     const list = await s.answer(4);
-    expect((list.result as { tools: unknown[] }).tools).toHaveLength(2);
+    expect((list.result as { tools: unknown[] }).tools).toHaveLength(3);
     expect(s.stderr()).toMatch(
       /Discarded an input line of \d+ bytes \(request id 3\): over the limit of 16777216 bytes \(16 MiB\)/,
     );

@@ -12,7 +12,8 @@ export const fixture = (name: string) => join(FIXTURES, name);
 /** A temp directory removed after the file's tests. */
 export function tempDir(prefix = 'qwen-asr-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Spawned servers may still be writing (their code cache, as they exit): retry a non-empty folder.
+  afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   return dir;
 }
 

@@ -5,8 +5,8 @@
  * deadlines, not speed: each case allows the budget plus two seconds.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { ServerError, TimeoutError } from '../../src/domain/errors.js';
-import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
 import { makeService } from '../helpers/service.js';
 

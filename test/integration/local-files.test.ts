@@ -16,12 +16,12 @@ import {
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { FileAccess } from '../../src/audio/access.js';
 import { dataUriStream, type FileAudio, resolveAudio } from '../../src/audio/source.js';
 import { resolveModel } from '../../src/dashscope/models.js';
 import { TemporaryUploader } from '../../src/dashscope/upload.js';
 import { ConnectionError, InputError } from '../../src/domain/errors.js';
-import { FakeDashScope } from '../fake-dashscope/server.js';
 import { fixture, tempDir, testConfig } from '../helpers/env.js';
 import { makeService } from '../helpers/service.js';
 
