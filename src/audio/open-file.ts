@@ -70,6 +70,34 @@ export class OpenFile implements ByteSource {
     if ((await this.readInto(probe, 1, this.size)) > 0) throw this.changedSize();
   }
 
+  /**
+   * The file in chunks read into three buffers used in turn, for senders that write each chunk out
+   * before asking for the next (an HTTP body with back-pressure): no allocation per chunk, so a 1 GB
+   * upload does not churn the heap. While one chunk is sent the next is read; a buffer is refilled
+   * only two chunks after it was handed out, once the sender has written it and asked for more.
+   */
+  async *reusedChunks(chunkBytes: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    const buffers = [0, 1, 2].map(() => Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(1, this.size))));
+    let position = 0;
+    let turn = 0;
+    let reading = this.size > 0 ? this.readInto(buffers[0]!, Math.min(chunkBytes, this.size), 0) : undefined;
+    while (position < this.size && reading) {
+      signal?.throwIfAborted();
+      const got = await reading;
+      if (got === 0) throw this.changedSize();
+      const buf = buffers[turn % 3]!;
+      position += got;
+      turn++;
+      reading =
+        position < this.size
+          ? this.readInto(buffers[turn % 3]!, Math.min(chunkBytes, this.size - position), position)
+          : undefined;
+      yield got === buf.length ? buf : buf.subarray(0, got);
+    }
+    const probe = Buffer.alloc(1);
+    if ((await this.readInto(probe, 1, this.size)) > 0) throw this.changedSize();
+  }
+
   private async readInto(buf: Buffer, length: number, position: number): Promise<number> {
     try {
       const { bytesRead } = await this.handle.read(buf, 0, length, position);
