@@ -7,8 +7,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
+import { dashscopeHttp } from '../../src/dashscope/http.js';
 import { UploadError } from '../../src/domain/errors.js';
-import { fixture, tempDir, testConfig } from '../helpers/env.js';
+import { OutputDirs } from '../../src/store/paths.js';
+import { TaskStore } from '../../src/store/tasks.js';
+import { TranscriptStore } from '../../src/store/transcripts.js';
+import { TranscriptionService } from '../../src/transcription/service.js';
+import { captureLogger, fixture, tempDir, testConfig } from '../helpers/env.js';
 import { makeService } from '../helpers/service.js';
 import { sparseWav } from '../helpers/wav.js';
 
@@ -249,5 +254,70 @@ describe('saved files', () => {
       expect(text, f).not.toContain(credential);
     }
     expect(JSON.stringify(result)).not.toContain(signature);
+  });
+});
+
+describe('virtual-hosted addressing', () => {
+  it('sends Host <bucket>.<endpoint host> and hands the model a virtual-hosted presigned GET', async () => {
+    const { Agent, buildConnector } = await import('undici');
+    const connect = buildConnector({});
+    // Every connection goes to the fake on 127.0.0.1, whatever name it was opened for; Host stays as sent.
+    const dispatcher = new Agent({ connect: (opts, cb) => connect({ ...opts, hostname: '127.0.0.1' }, cb) });
+    const port = new URL(fake.url).port;
+    const config = testConfig(
+      fake,
+      home,
+      bucketEnv({ ASR_BUCKET_ENDPOINT: `http://localhost:${port}`, ASR_BUCKET_PATH_STYLE: 'false' }),
+    );
+    const logger = captureLogger();
+    const dirs = new OutputDirs(config.outputDir, config.env, config.home, logger);
+    const http = dashscopeHttp(config, logger, { dispatcher });
+    const service = new TranscriptionService({
+      config,
+      logger,
+      dirs,
+      tasks: new TaskStore(dirs),
+      transcripts: new TranscriptStore(dirs),
+      http,
+    });
+    try {
+      const result = await service.transcribe({ audio: fixture('speech-16k-mono.wav'), model: FILETRANS });
+      expect(result.status).toBe('SUCCEEDED');
+      const put = s3Requests('PUT').at(-1)!;
+      expect(put.headers.host).toBe(`fake-bucket.localhost:${port}`);
+      expect(put.path).toMatch(/^\/qwen-asr-mcp\/\d{8}\//);
+      expect(put.s3?.verdict.ok).toBe(true);
+      expect(new URL(lastSubmitUrl()).host).toBe(`fake-bucket.localhost:${port}`);
+      expect(fake.s3.deleted).toContain(put.s3!.key);
+      expect(s3Requests('DELETE').at(-1)?.headers.host).toBe(`fake-bucket.localhost:${port}`);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+});
+
+describe('whichever process sees the end deletes the object', () => {
+  it('a restarted service that polls the task to its end deletes the upload', async () => {
+    const dir = tempDir();
+    const config = testConfig(fake, dir, bucketEnv());
+    const first = makeService(config);
+    fake.holdAll = true;
+    const pending = await first.service.transcribe({
+      audio: fixture('speech-16k-mono.wav'),
+      model: FILETRANS,
+      wait: false,
+    });
+    expect(pending.status).toBe('PENDING');
+    const key = s3Requests('PUT').at(-1)!.s3!.key;
+    await first.service.close(0);
+    expect(fake.s3.objects.has(key)).toBe(true);
+    const taskId = pending.task_id!;
+    fake.release(taskId);
+    fake.holdAll = false;
+    const second = makeService(config);
+    const done = await second.service.taskStatus({ task_id: taskId, wait: true });
+    expect(done.status).toBe('SUCCEEDED');
+    expect(fake.s3.objects.has(key)).toBe(false);
+    expect(fake.s3.deleted).toContain(key);
   });
 });
