@@ -86,7 +86,7 @@ function endpointSetting(env: Env, region: string | undefined): string {
   if (!value) {
     if (region) return `https://s3.${region}.amazonaws.com`;
     throw new ConfigurationError('ASR_BUCKET is set, but ASR_BUCKET_ENDPOINT is not.', {
-      hint: "Set ASR_BUCKET_ENDPOINT to the store's S3 endpoint, e.g. https://oss-cn-beijing.aliyuncs.com, https://s3.eu-west-1.amazonaws.com, https://<account>.r2.cloudflarestorage.com or http://127.0.0.1:9000 (MinIO); or set ASR_BUCKET_REGION alone for AWS.",
+      hint: "Set ASR_BUCKET_ENDPOINT to the store's S3 endpoint, e.g. https://s3.oss-cn-beijing.aliyuncs.com or https://oss-cn-beijing.aliyuncs.com (OSS), https://s3.eu-west-1.amazonaws.com, https://<account>.r2.cloudflarestorage.com or http://127.0.0.1:9000 (MinIO); or set ASR_BUCKET_REGION alone for AWS.",
     });
   }
   let url: URL;
