@@ -253,7 +253,7 @@ export class BucketClient {
       if (err instanceof UploadError) throw err;
       const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
       throw new UploadError(
-        `Could not ${opts.purpose}: ${code ?? errorMessage(err)} talking to ${new URL(url).host}.`,
+        `Could not ${opts.purpose} at ${new URL(url).host}: ${code ? 'network error' : errorMessage(err)}.`,
         {
           code,
           cause: err,
@@ -287,9 +287,8 @@ export class BucketClient {
           ? `Deleting ${key}`
           : `Listing ${key} in bucket ${name}`;
     return new UploadError(
-      scrub(
-        `${what} failed: HTTP ${answer.status}${code ? ` ${code}` : ''}${message ? ` (${message.slice(0, 300)})` : ''}.`,
-      ),
+      // describe() adds the status and the code; the store's own words say the rest.
+      scrub(`${what} failed${message ? `: ${message.slice(0, 300).replace(/\.$/, '')}` : ''}.`),
       {
         code,
         status: answer.status,
