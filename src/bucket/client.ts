@@ -47,6 +47,9 @@ const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 const MAX_LIST_PAGES = 200;
 /** Short requests (DELETE, list) get at most this long: they run at the end of a transcription. */
 const SHORT_TIMEOUT_MS = 30_000;
+/** Hosts the service cannot download from: loopback, private networks, link-local, `.local`. */
+const PRIVATE_HOST =
+  /^(localhost|.*\.localhost|.*\.local|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|\[::1\]|\[f[cd][0-9a-f]*:.*\])$/i;
 
 export class BucketClient {
   private readonly deleted = new Set<string>();
@@ -177,6 +180,11 @@ export class BucketClient {
 
   /** The sweep, run once per process, in the background; resolves with how many objects it deleted. */
   sweepOnce(): Promise<number> {
+    if (!this.sweeping && PRIVATE_HOST.test(new URL(this.config.endpoint).hostname)) {
+      this.deps.logger.warn(
+        `ASR_BUCKET_ENDPOINT ${this.config.endpoint} is a local or private address: DashScope downloads the file from the bucket itself, from Alibaba Cloud, and cannot reach it there.`,
+      );
+    }
     this.sweeping ??= this.sweep().catch((err) => {
       this.deps.logger.warn(
         `sweeping old uploads from bucket ${this.config.name} failed: ${errorMessage(err)}`,

@@ -82,6 +82,9 @@ describe('a local file for an async model goes through the bucket', () => {
     const del = s3Requests('DELETE').find((r) => r.s3?.key === key);
     expect(del?.s3?.verdict.ok).toBe(true);
     expect(logger.lines.join('\n')).not.toContain(fake.s3.secretAccessKey);
+    expect(logger.lines.join('\n')).toMatch(
+      /local or private address: DashScope downloads the file from the bucket itself/,
+    );
   });
 
   it('keeps the object with ASR_BUCKET_KEEP=true', async () => {
