@@ -47,6 +47,8 @@ const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 const MAX_LIST_PAGES = 200;
 /** Short requests (DELETE, list) get at most this long: they run at the end of a transcription. */
 const SHORT_TIMEOUT_MS = 30_000;
+/** S3 (and OSS, R2, MinIO after it) takes at most 5 GiB in one PUT. */
+const MAX_PUT_BYTES = 5 * 1024 ** 3;
 /** Hosts the service cannot download from: loopback, private networks, link-local, `.local`. */
 const PRIVATE_HOST =
   /^(localhost|.*\.localhost|.*\.local|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|\[::1\]|\[f[cd][0-9a-f]*:.*\])$/i;
@@ -113,6 +115,12 @@ export class BucketClient {
     key: string,
     opts: { signal?: AbortSignal; onProgress?: (p: { sent: number; total: number }) => void } = {},
   ): Promise<void> {
+    if (file.size > MAX_PUT_BYTES) {
+      throw new UploadError(
+        `${file.name} is ${(file.size / 1024 ** 3).toFixed(1)} GiB, over the 5 GiB that one PUT to an S3-compatible store takes. Nothing was uploaded.`,
+        { hint: 'Compress it (e.g. to 64 kbit/s mono MP3 or Opus), or split it.' },
+      );
+    }
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.deps.attempts; attempt++) {
       try {
@@ -287,6 +295,7 @@ export class BucketClient {
       ExpiredToken: `The session token has expired: refresh ${credentialVars}.`,
       InvalidToken: `Check the session token in ${credentialVars}.`,
       RequestTimeTooSkewed: "This computer's clock is off by more than 15 minutes; correct it.",
+      EntityTooLarge: 'The store refused the file as too large for one upload; compress it.',
     };
     const what =
       action === 'upload'

@@ -3,7 +3,7 @@
  * fake's bucket: a signed, streamed PUT; the presigned GET handed to the model; the object deleted when
  * the task ends (or kept); the sweep of old uploads; clear errors; nothing secret in saved files.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
@@ -218,6 +218,21 @@ describe('errors name the setting to check', () => {
     expect(err).toBeInstanceOf(UploadError);
     expect(err.code).toBe('ECONNREFUSED');
     expect(err.hint).toContain('ASR_BUCKET_ENDPOINT');
+  });
+
+  it('a file over the 5 GiB one PUT takes is refused before anything is sent', async () => {
+    const { service } = setup();
+    const path = join(home, 'enormous.mp3');
+    writeFileSync(path, readFileSync(fixture('speech.mp3')));
+    truncateSync(path, 5 * 1024 ** 3 + 1024); // sparse: no disk space taken
+    const puts = s3Requests('PUT').length;
+    const err = (await service
+      .transcribe({ audio: path, model: FILETRANS })
+      .catch((e: unknown) => e)) as UploadError;
+    expect(err).toBeInstanceOf(UploadError);
+    expect(err.message).toMatch(/over the 5 GiB/);
+    expect(s3Requests('PUT').length).toBe(puts);
+    rmSync(path);
   });
 
   it('retries a 500 from the store', async () => {
