@@ -21,6 +21,7 @@ import type {
   RecordedRequest,
   RequestContext,
   Route,
+  S3State,
   Task,
   Upload,
 } from './types.js';
@@ -30,6 +31,8 @@ export { DEFAULT_TEXT } from './words.js';
 
 // Recognizably fake (hyphenated so it never looks like a real key), and long enough to be redacted.
 export const FAKE_API_KEY = 'sk-fake-test-key-not-real-0000';
+export const FAKE_S3_ACCESS_KEY_ID = 'AKIAFAKEBUCKETKEY000';
+export const FAKE_S3_SECRET = 'fake/bucket+secret-not-real-0000000000000';
 
 export class FakeDashScope {
   readonly requests: RecordedRequest[] = [];
@@ -39,6 +42,8 @@ export class FakeDashScope {
   readonly vocabularies = new Set<string>(['vocab-fake-001']);
   readonly tasks = new Map<string, Task>();
   readonly options: Required<FakeOptions>;
+  /** The S3-compatible bucket: its objects (size, hash, head) and the keys deleted, in order. */
+  readonly s3: S3State;
   /** New tasks start held (RUNNING until released) while this is true. */
   holdAll = false;
   url = '';
@@ -59,6 +64,20 @@ export class FakeDashScope {
       keepUploadBytes: options.keepUploadBytes ?? 1024 * 1024,
       resultTtlMs: options.resultTtlMs ?? 24 * 3600 * 1000,
       streamChunkMs: options.streamChunkMs ?? 0,
+      s3Bucket: options.s3Bucket ?? 'fake-bucket',
+      s3Region: options.s3Region ?? 'fake-region-1',
+      s3AccessKeyId: options.s3AccessKeyId ?? FAKE_S3_ACCESS_KEY_ID,
+      s3SecretAccessKey: options.s3SecretAccessKey ?? FAKE_S3_SECRET,
+      s3PageSize: options.s3PageSize ?? 1000,
+    };
+    this.s3 = {
+      bucket: this.options.s3Bucket,
+      region: this.options.s3Region,
+      accessKeyId: this.options.s3AccessKeyId,
+      secretAccessKey: this.options.s3SecretAccessKey,
+      pageSize: this.options.s3PageSize,
+      objects: new Map(),
+      deleted: [],
     };
     // Handlers see the account through this view; `url` and `holdAll` change after construction.
     const self = this;
@@ -72,6 +91,7 @@ export class FakeDashScope {
       tasks: this.tasks,
       vocabularies: this.vocabularies,
       policies: this.policies,
+      s3: this.s3,
       get holdAll() {
         return self.holdAll;
       },
@@ -88,6 +108,33 @@ export class FakeDashScope {
   /** Environment for a server under test pointed at this fake. */
   env(extra: Record<string, string> = {}): Record<string, string> {
     return { DASHSCOPE_API_KEY: this.options.apiKey, DASHSCOPE_HTTP_BASE_URL: this.nativeBase, ...extra };
+  }
+
+  /**
+   * Environment for a server under test that uploads local files to this fake's bucket (path style,
+   * AWS_* credentials), on top of `env()`.
+   */
+  s3Env(extra: Record<string, string> = {}): Record<string, string> {
+    return this.env({
+      ASR_BUCKET: this.s3.bucket,
+      ASR_BUCKET_ENDPOINT: this.url,
+      ASR_BUCKET_REGION: this.s3.region,
+      ASR_BUCKET_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: this.s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: this.s3.secretAccessKey,
+      ...extra,
+    });
+  }
+
+  /** Puts an object into the bucket directly (no request), e.g. an old upload for the sweep to find. */
+  putObject(key: string, opts: { size?: number; lastModified?: number } = {}): void {
+    this.s3.objects.set(key, {
+      key,
+      size: opts.size ?? 0,
+      sha256: '0'.repeat(64),
+      head: Buffer.alloc(0),
+      lastModified: opts.lastModified ?? Date.now(),
+    });
   }
 
   async start(): Promise<this> {
@@ -142,7 +189,13 @@ export class FakeDashScope {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const method = req.method ?? 'GET';
-    const match = matchRoute(method, url.pathname);
+    const sigv4 =
+      /^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? '') || url.searchParams.has('X-Amz-Signature');
+    const match = matchRoute(method, url.pathname, {
+      header: req.headers.host,
+      bucket: this.s3.bucket,
+      sigv4,
+    });
     const record: RecordedRequest = {
       route: match?.entry.route ?? 'unknown',
       method,

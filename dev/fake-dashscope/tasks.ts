@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { headerDurationS, mediaFor } from './media.js';
 import { authorized, nativeError, ossError, rid, sendJson, stamp } from './reply.js';
+import { s3Download } from './s3.js';
 import type { FakeState, RequestContext, Task } from './types.js';
 import { DEFAULT_TEXT, transcriptionJson } from './words.js';
 
@@ -89,6 +90,13 @@ export function submit(ctx: RequestContext): void {
     const upload = state.uploads.get(fileUrl.slice('oss://'.length));
     if (!upload) task.failure = { code: 'FILE_404_NOT_FOUND', message: 'FILE_404_NOT_FOUND' };
     else task.durationS = headerDurationS(upload.head) ?? Math.max(1, upload.size / ASSUMED_BYTES_PER_S);
+  } else if (s3Download(state, fileUrl)) {
+    // A presigned link to the fake bucket: the "download" works when the link is valid and the object exists.
+    const found = s3Download(state, fileUrl)!;
+    if ('failure' in found) task.failure = { code: found.failure, message: found.failure };
+    else
+      task.durationS =
+        headerDurationS(found.object.head) ?? Math.max(1, found.object.size / ASSUMED_BYTES_PER_S);
   } else if (/^https?:\/\//.test(fileUrl)) {
     const media = mediaFor(state, fileUrl);
     if (!media) task.failure = { code: 'FILE_DOWNLOAD_FAILED', message: 'FILE_DOWNLOAD_FAILED' };

@@ -1,5 +1,6 @@
 /** The shapes the fake's modules share: what tests steer and read, and what each handler is given. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SigVerdict } from './sigv4-verify.js';
 
 export type Route =
   | 'compatible'
@@ -10,7 +11,9 @@ export type Route =
   | 'result'
   | 'policy'
   | 'upload'
-  | 'media';
+  | 'media'
+  /** The S3-compatible bucket (s3.ts), path-style or virtual-hosted. */
+  | 's3';
 
 export type Fault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
@@ -36,6 +39,8 @@ export interface RecordedRequest {
   at: number;
   /** When the body had been read (uploads): with `at`, the transfer time. */
   endedAt?: number;
+  /** Bucket requests: the bucket and (decoded) key addressed, and what the signature check found. */
+  s3?: { bucket: string; key: string; verdict: SigVerdict };
 }
 
 export interface Media {
@@ -60,6 +65,33 @@ export interface FakeOptions {
   resultTtlMs?: number;
   /** Pause between the chunks of a streamed sync answer (ms), as the service pauses between words. */
   streamChunkMs?: number;
+  /** The S3-compatible bucket: its name, region, the one access key it accepts, and its list page size. */
+  s3Bucket?: string;
+  s3Region?: string;
+  s3AccessKeyId?: string;
+  s3SecretAccessKey?: string;
+  s3PageSize?: number;
+}
+
+/** An object in the fake bucket: counted and hashed as it arrived, only its head kept. */
+export interface S3Object {
+  key: string;
+  size: number;
+  sha256: string;
+  head: Buffer;
+  lastModified: number;
+  contentType?: string | undefined;
+}
+
+export interface S3State {
+  readonly bucket: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly pageSize: number;
+  readonly objects: Map<string, S3Object>;
+  /** Keys in the order DELETE requests named them. */
+  readonly deleted: string[];
 }
 
 /** What a sync call "heard" in the audio it was given. */
@@ -110,6 +142,7 @@ export interface FakeState {
   readonly tasks: Map<string, Task>;
   readonly vocabularies: Set<string>;
   readonly policies: Map<string, Policy>;
+  readonly s3: S3State;
   /** New tasks start held; tests flip it on the instance at any moment, so it is read live. */
   readonly holdAll: boolean;
 }

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { ConfigurationError } from '../domain/errors.js';
 import { expandHome, resolveUserPath } from '../util/paths.js';
+import { type BucketConfig, loadBucketConfig } from './bucket.js';
 
 /** Everything the server reads from its environment, validated once at start-up. */
 export interface Config {
@@ -39,6 +40,8 @@ export interface Config {
   cwd: string;
   /** ASR_ALLOWED_DIRS: directories local audio may be read from (absolute, `~` expanded). */
   allowedDirs: string[] | undefined;
+  /** ASR_BUCKET and friends (config/bucket.ts): the user's own S3-compatible bucket, when configured. */
+  bucket?: BucketConfig;
 }
 
 type Region = 'cn-beijing' | 'ap-southeast-1' | 'us-east-1';
@@ -116,6 +119,7 @@ export function loadConfig(
     home,
     cwd,
     allowedDirs: allowedDirs(env.ASR_ALLOWED_DIRS, home, cwd),
+    bucket: loadBucketConfig(env),
   };
 }
 

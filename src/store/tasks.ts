@@ -33,6 +33,8 @@ export interface TaskRecord {
   /** Process that owns a running upload; a record whose owner is gone was interrupted. */
   owner_pid?: number;
   owner_started_at?: string;
+  /** The object holding the upload in the user's own bucket (ASR_BUCKET); deleted when the task ends. */
+  bucket_key?: string;
 }
 
 const SAFE_ID = /^[A-Za-z0-9-]{1,100}$/;

@@ -3,6 +3,7 @@
  * uploader, the process-wide query pacing, the stores, and the jobs running now.
  */
 import type { FileAccess } from '../audio/access.js';
+import type { BucketClient } from '../bucket/client.js';
 import type { Config } from '../config/config.js';
 import type { DashScopeApi } from '../dashscope/api.js';
 import type { TemporaryUploader } from '../dashscope/upload.js';
@@ -11,6 +12,7 @@ import type { TaskRecord, TaskStore } from '../store/tasks.js';
 import type { TranscriptStore } from '../store/transcripts.js';
 import { fsProblem } from '../util/fs-errors.js';
 import type { Logger } from '../util/log.js';
+import { releaseUpload } from './cleanup.js';
 import type { Job } from './jobs.js';
 import type { RateLimiter } from './pacing.js';
 
@@ -24,6 +26,8 @@ export interface ServiceContext {
   access?: FileAccess;
   api: DashScopeApi;
   uploader: TemporaryUploader;
+  /** The user's own bucket (ASR_BUCKET), preferred over the temporary upload when configured. */
+  bucket?: BucketClient;
   limiter: RateLimiter;
   /** Jobs of this process, under their local id and (once submitted) their task id. */
   jobs: Map<string, Job>;
@@ -39,7 +43,8 @@ export async function recordTask(ctx: ServiceContext, record: TaskRecord): Promi
 }
 
 export async function updateTask(ctx: ServiceContext, id: string, patch: Partial<TaskRecord>): Promise<void> {
-  await ctx.tasks.update(id, patch).catch((e) => storeFailed(ctx, e));
+  const saved = await ctx.tasks.update(id, patch).catch((e) => storeFailed(ctx, e));
+  await releaseUpload(ctx, id, patch, saved ?? undefined);
 }
 
 function storeFailed(ctx: ServiceContext, err: unknown): void {

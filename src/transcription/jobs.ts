@@ -31,6 +31,8 @@ export interface Job {
   stage: 'uploading' | 'submitting' | 'submitted' | 'failed';
   uploadSent: number;
   uploadTotal: number;
+  /** The object the file goes to in the user's own bucket (ASR_BUCKET), when one is configured. */
+  bucketKey?: string;
   /** Resolves with the task id once submitted. */
   submitted: Promise<string>;
   submitRaw?: unknown;
@@ -86,6 +88,7 @@ async function startJob(
     controller: new AbortController(),
     listener: call.onProgress,
   };
+  if (source.kind === 'file' && ctx.bucket) job.bucketKey = ctx.bucket.objectKey(source.name);
   const now = new Date().toISOString();
   const record: TaskRecord = {
     id: localId,
@@ -101,6 +104,8 @@ async function startJob(
     warnings,
     owner_pid: process.pid,
     owner_started_at: ctx.startedAt,
+    // Known before the upload starts, so an upload cut short is still cleaned up.
+    bucket_key: job.bucketKey,
   };
   if (source.kind === 'file') await recordTask(ctx, record);
   ctx.jobs.set(localId, job);
@@ -117,18 +122,24 @@ async function submitJob(ctx: ServiceContext, job: Job, record: TaskRecord): Pro
       const file = job.source;
       file.handle.retain(); // the upload may outlive the call that opened the file: it holds it too
       job.listener?.({ stage: 'uploading', fraction: 0, detail: `0 of ${mb(file.size)}` });
+      const onProgress = ({ sent, total }: { sent: number; total: number }) => {
+        job.uploadSent = sent;
+        job.listener?.({ stage: 'uploading', fraction: sent / total, detail: `${mb(sent)} of ${mb(total)}` });
+      };
       try {
-        fileUrl = await ctx.uploader.upload(file, job.model.id, {
-          signal,
-          onProgress: ({ sent, total }) => {
-            job.uploadSent = sent;
-            job.listener?.({
-              stage: 'uploading',
-              fraction: sent / total,
-              detail: `${mb(sent)} of ${mb(total)}`,
-            });
-          },
-        });
+        // The user's own bucket, when configured, in every region; else DashScope's temporary storage.
+        if (ctx.bucket && job.bucketKey) {
+          void ctx.bucket.sweepOnce(); // first use: old uploads go, in the background
+          const { path, name, size, format, handle } = file;
+          const chunks = (bytes: number, signal?: AbortSignal) => handle.reusedChunks(bytes, signal);
+          await ctx.bucket.upload({ path, name, size, mime: format.mime, chunks }, job.bucketKey, {
+            signal,
+            onProgress,
+          });
+          fileUrl = ctx.bucket.presignGet(job.bucketKey);
+        } else {
+          fileUrl = await ctx.uploader.upload(file, job.model.id, { signal, onProgress });
+        }
       } finally {
         await file.handle.release();
       }

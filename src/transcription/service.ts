@@ -5,6 +5,7 @@
  */
 import type { FileAccess } from '../audio/access.js';
 import { type AudioSource, resolveAudio } from '../audio/source.js';
+import { BucketClient } from '../bucket/client.js';
 import type { Config } from '../config/config.js';
 import { resolveApiKey } from '../config/config.js';
 import { DashScopeApi } from '../dashscope/api.js';
@@ -60,6 +61,15 @@ export class TranscriptionService {
         attempts: config.uploadAttempts,
         timeoutMs: config.httpTimeoutMs,
       }),
+      bucket: config.bucket
+        ? new BucketClient({
+            config: config.bucket,
+            transport: () => http.transport(),
+            logger,
+            timeoutMs: config.httpTimeoutMs,
+            attempts: config.uploadAttempts,
+          })
+        : undefined,
       limiter: new RateLimiter(config.maxTaskQueriesPerSecond),
       jobs: new Map(),
       startedAt: new Date().toISOString(),

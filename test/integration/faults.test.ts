@@ -32,7 +32,7 @@ const setup = () => makeService(testConfig(fake, home, { ASR_HTTP_TIMEOUT_MS: '2
 type Operation = (p: TranscriptionService) => Promise<TranscriptionResult>;
 const FILETRANS = 'qwen3-asr-flash-filetrans';
 const media = () => fake.addMedia('fault.mp3', { durationS: 20, text: 'Survived.' });
-const OPS: Record<Exclude<Route, 'cancel' | 'media'>, Operation> = {
+const OPS: Record<Exclude<Route, 'cancel' | 'media' | 's3'>, Operation> = {
   compatible: (p) => p.transcribe({ audio: media() }),
   'native-sync': (p) => p.transcribe({ audio: media(), model: 'qwen-audio-asr' }),
   submit: (p) => p.transcribe({ audio: media(), model: FILETRANS }),
