@@ -27,7 +27,9 @@ import type {
 } from './types.js';
 
 export type { FakeOptions, Fault, Media, RecordedRequest, Route } from './types.js';
-export { DEFAULT_TEXT } from './words.js';
+import { DEFAULT_TEXT } from './words.js';
+
+export { DEFAULT_TEXT };
 
 // Recognizably fake (hyphenated so it never looks like a real key), and long enough to be redacted.
 export const FAKE_API_KEY = 'sk-fake-test-key-not-real-0000';
@@ -69,6 +71,7 @@ export class FakeDashScope {
       s3AccessKeyId: options.s3AccessKeyId ?? FAKE_S3_ACCESS_KEY_ID,
       s3SecretAccessKey: options.s3SecretAccessKey ?? FAKE_S3_SECRET,
       s3PageSize: options.s3PageSize ?? 1000,
+      uploadText: options.uploadText ?? DEFAULT_TEXT,
     };
     this.s3 = {
       bucket: this.options.s3Bucket,

@@ -81,7 +81,7 @@ export function submit(ctx: RequestContext): void {
     params,
     status: 'PENDING',
     durationS: UNMEASURED_S,
-    text: DEFAULT_TEXT,
+    text: state.options.uploadText,
     held: state.holdAll,
     family,
   };

@@ -71,6 +71,8 @@ export interface FakeOptions {
   s3AccessKeyId?: string;
   s3SecretAccessKey?: string;
   s3PageSize?: number;
+  /** What an uploaded file (temporary storage or the bucket) "says": its transcript text. */
+  uploadText?: string;
 }
 
 /** An object in the fake bucket: counted and hashed as it arrived, only its head kept. */
