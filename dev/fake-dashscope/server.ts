@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { applyFault, FaultQueue } from './faults.js';
+import { regionHasTemporaryUpload } from './regions.js';
 import { delay, readBody, rid, sendJson } from './reply.js';
 import { matchRoute } from './routes.js';
 import type {
@@ -59,6 +60,9 @@ export class FakeDashScope {
       keepUploadBytes: options.keepUploadBytes ?? 1024 * 1024,
       resultTtlMs: options.resultTtlMs ?? 24 * 3600 * 1000,
       streamChunkMs: options.streamChunkMs ?? 0,
+      region: options.region ?? 'cn-beijing',
+      temporaryUpload: options.temporaryUpload ?? regionHasTemporaryUpload(options.region ?? 'cn-beijing'),
+      sensitiveWords: options.sensitiveWords ?? ['secret'],
     };
     // Handlers see the account through this view; `url` and `holdAll` change after construction.
     const self = this;

@@ -1,5 +1,6 @@
 /** The shapes the fake's modules share: what tests steer and read, and what each handler is given. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FakeRegion } from './regions.js';
 
 export type Route =
   | 'compatible'
@@ -60,6 +61,12 @@ export interface FakeOptions {
   resultTtlMs?: number;
   /** Pause between the chunks of a streamed sync answer (ms), as the service pauses between words. */
   streamChunkMs?: number;
+  /** Which region this fake is: the models it has, compatible mode, the temporary upload. */
+  region?: FakeRegion;
+  /** Override whether the upload policy is handed out (default: as the region documents). */
+  temporaryUpload?: boolean;
+  /** Words the file-transcription models mask as `***` unless `special_word_filter` turns that off. */
+  sensitiveWords?: string[];
 }
 
 /** What a sync call "heard" in the audio it was given. */
@@ -88,8 +95,10 @@ export interface Task {
   /** Set once the fake decides the task is done (used by benchmarks: finish → tool return). */
   finishedAt?: number;
   held: boolean;
-  /** paraformer / fun-asr: results[] with subtasks, `properties` in the transcript. */
+  /** paraformer / fun-asr / qwen-audio-3.x filetrans: results[] with subtasks, `properties` in the transcript. */
   family: boolean;
+  /** qwen-audio-3.x filetrans: the context messages it was given. */
+  context?: unknown;
 }
 
 export interface Policy {

@@ -9,8 +9,10 @@ import { ConfigurationError } from '../domain/errors.js';
 import type { HttpClient } from '../http/client.js';
 import type { ByteStream } from '../util/byte-stream.js';
 import { registerSecret } from '../util/secrets.js';
+import { VERSION } from '../util/version.js';
+import { audio3SyncBody, parseAudio3SyncResponse } from './audio3.js';
 import { apiErrorFor } from './errors.js';
-import { isUsRegionModel, type ModelInfo } from './models.js';
+import type { ModelInfo } from './models.js';
 import { compatibleBody, nativeSyncBody, type SyncOptions } from './options.js';
 import {
   parseTaskResponse,
@@ -26,6 +28,9 @@ import {
   type SyncParsed,
 } from './parse-sync.js';
 
+/** Sent on every request to DashScope (and its storage hosts). */
+export const USER_AGENT = `qwen-asr-mcp/${VERSION} node/${process.versions.node}`;
+
 const AUDIO_PLACEHOLDER = '\u0000AUDIO\u0000';
 /** Transcripts of 12 h with word timestamps run to tens of MB. */
 const TRANSCRIPT_MAX_BYTES = 512 * 1024 * 1024;
@@ -40,19 +45,24 @@ export class DashScopeApi {
     return this.config.nativeBaseUrl;
   }
 
-  /** Authorization (read now, so a key configured after start-up works) and the optional workspace. */
-  headers(): Record<string, string> {
+  /**
+   * Authorization (read now, so a key configured after start-up works), the User-Agent and the optional
+   * workspace (not on the upload-policy request: the official clients send none there).
+   */
+  headers(opts: { workspace?: boolean } = {}): Record<string, string> {
     const { key } = resolveApiKey(this.config);
     registerSecret(key);
-    const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-    if (this.config.workspace) headers['x-dashscope-workspace'] = this.config.workspace;
+    const headers: Record<string, string> = { authorization: `Bearer ${key}`, 'user-agent': USER_AGENT };
+    if (this.config.workspace && opts.workspace !== false)
+      headers['x-dashscope-workspace'] = this.config.workspace;
     return headers;
   }
 
   /** Which endpoint a sync model is reached through. */
   syncEndpoint(model: ModelInfo): 'compatible' | 'native' {
-    if (model.family === 'qwen-audio') return 'native'; // compatible mode answers 404 model_not_supported
-    if (!this.config.compatibleBaseUrl || isUsRegionModel(model)) return 'native';
+    // compatible mode answers 404 model_not_supported for these; only qwen3-asr-flash speaks it
+    if (model.family === 'qwen-audio' || model.family === 'audio3-sync') return 'native';
+    if (!this.config.compatibleBaseUrl) return 'native';
     return 'compatible';
   }
 
@@ -69,10 +79,14 @@ export class DashScopeApi {
   ): Promise<{ parsed: SyncParsed; raw: unknown; endpoint: 'compatible' | 'native'; streamed: boolean }> {
     const endpoint = this.syncEndpoint(model);
     const streamed = endpoint === 'compatible' && onPartial !== undefined;
-    const body =
-      endpoint === 'compatible'
+    const body = options.audio3
+      ? audio3SyncBody(model, options.audio3, AUDIO_PLACEHOLDER)
+      : endpoint === 'compatible'
         ? compatibleBody(model, options, AUDIO_PLACEHOLDER, streamed)
         : nativeSyncBody(model, options, AUDIO_PLACEHOLDER);
+    const headers = this.headers();
+    // Only the final result: partial SSE events of these models are UNCONFIRMED in shape.
+    if (options.audio3) headers['x-dashscope-sse'] = 'disable';
     // Splice the (possibly 10 MB) data URI into the JSON as a separate piece instead of stringifying it.
     const json = JSON.stringify(body);
     const marker = JSON.stringify(AUDIO_PLACEHOLDER).slice(1, -1);
@@ -89,7 +103,7 @@ export class DashScopeApi {
     const res = await this.http.json({
       method: 'POST',
       url,
-      headers: this.headers(),
+      headers,
       bodyParts: parts,
       idempotent: true,
       signal,
@@ -121,8 +135,11 @@ export class DashScopeApi {
       return { parsed: completion.result(), raw: completion.response(), endpoint, streamed: true };
     }
     // The service may answer a stream request with plain JSON; that parses like any other answer.
-    const parsed =
-      endpoint === 'compatible' ? parseCompatibleResponse(res.data) : parseNativeSyncResponse(res.data);
+    const parsed = options.audio3
+      ? parseAudio3SyncResponse(res.data)
+      : endpoint === 'compatible'
+        ? parseCompatibleResponse(res.data)
+        : parseNativeSyncResponse(res.data);
     return { parsed, raw: res.data, endpoint, streamed: false };
   }
 
@@ -177,6 +194,7 @@ export class DashScopeApi {
     const res = await this.http.json({
       method: 'GET',
       url,
+      headers: { 'user-agent': USER_AGENT },
       idempotent: true,
       signal,
       maxResponseBytes: TRANSCRIPT_MAX_BYTES,

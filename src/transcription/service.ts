@@ -7,10 +7,11 @@ import type { FileAccess } from '../audio/access.js';
 import { resolveAudio } from '../audio/source.js';
 import type { Config } from '../config/config.js';
 import { resolveApiKey } from '../config/config.js';
-import { DashScopeApi } from '../dashscope/api.js';
+import { REGIONS, regionOffers, uploadTargetFor } from '../config/regions.js';
+import { DashScopeApi, USER_AGENT } from '../dashscope/api.js';
 import { REFUSED_FOR_LENGTH } from '../dashscope/errors.js';
 import { dashscopeHttp } from '../dashscope/http.js';
-import { FILETRANS_MODEL, resolveModel } from '../dashscope/models.js';
+import { asyncCounterpart, resolveModel } from '../dashscope/models.js';
 import { TemporaryUploader } from '../dashscope/upload.js';
 import { BadRequestError } from '../domain/errors.js';
 import type { CallContext } from '../domain/progress.js';
@@ -54,7 +55,9 @@ export class TranscriptionService {
       uploader: new TemporaryUploader({
         http,
         nativeBaseUrl: config.nativeBaseUrl,
-        headers: () => api.headers(),
+        headers: () => api.headers({ workspace: false }),
+        region: config.region,
+        userAgent: USER_AGENT,
         logger,
         attempts: config.uploadAttempts,
         timeoutMs: config.httpTimeoutMs,
@@ -93,7 +96,9 @@ export class TranscriptionService {
   async transcribe(req: TranscribeRequest, call: CallContext = {}): Promise<TranscriptionResult> {
     const { config } = this.ctx;
     const explicitModel = req.model !== undefined && req.model.trim() !== '';
-    const asked = resolveModel(req.model);
+    const asked = resolveModel(
+      explicitModel ? req.model : (config.defaultModel ?? REGIONS[config.region].defaultModel),
+    );
     resolveApiKey(config); // fail before touching files or the network when no key is set
     call.onProgress?.({ stage: 'preparing' });
     const source = await resolveAudio(req.audio, {
@@ -101,7 +106,8 @@ export class TranscriptionService {
       cwd: config.cwd,
       access: this.ctx.access,
     });
-    const { model, warnings } = routeRequest(req, asked, explicitModel, source);
+    const plan = { region: config.region, upload: uploadTargetFor(config) };
+    const { model, warnings } = routeRequest(req, asked, explicitModel, source, plan);
     if (model.mode !== 'sync') return transcribeAsync(this.ctx, req, model, source, warnings, call);
     try {
       return await transcribeSync(this.ctx, req, model, source, warnings, call);
@@ -110,7 +116,9 @@ export class TranscriptionService {
       const refused = err instanceof BadRequestError && REFUSED_FOR_LENGTH.test(err.message);
       const durationUnknown = source.kind === 'url' || source.duration === undefined;
       if (!refused || explicitModel || !durationUnknown) throw err;
-      const target = resolveModel(FILETRANS_MODEL);
+      const target = resolveModel(asyncCounterpart(model));
+      if (!regionOffers(config.region, target.id)) throw err;
+      if (source.kind === 'file' && plan.upload === 'none') throw err;
       if (source.kind === 'file' && !target.formats.has(source.format.container)) throw err;
       warnings.push(
         `${model.id} refused the audio as too long or too large (${err.message}); retried on ${target.id}, which takes up to 12 h.`,

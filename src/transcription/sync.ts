@@ -20,7 +20,13 @@ export async function transcribeSync(
   warnings: string[],
   call: CallContext,
 ): Promise<TranscriptionResult> {
-  const mapped = mapSyncOptions(req, model);
+  const mapped = mapSyncOptions(
+    req,
+    model,
+    source.kind === 'file'
+      ? { container: source.format.container, mime: source.format.mime }
+      : { url: source.url },
+  );
   let audio: string | ByteStream;
   if (source.kind === 'file') {
     call.onProgress?.({ stage: 'encoding' });
@@ -48,6 +54,7 @@ export async function transcribeSync(
     emotion: parsed.emotion,
     duration_s: source.kind === 'file' && source.duration ? round3(source.duration.seconds) : parsed.seconds,
     usage: parsed.usage,
+    sentences: parsed.sentences,
     warnings: [...warnings, ...mapped.warnings],
     source: req.audio,
     raw,
