@@ -5,8 +5,8 @@
 import { sourceStem } from '../audio/source.js';
 import type { DashScopeApi } from '../dashscope/api.js';
 import { taskFailureHint } from '../dashscope/errors.js';
-import { estimateCost } from '../dashscope/prices.js';
 import type { TaskParsed } from '../dashscope/parse.js';
+import { estimateCost } from '../dashscope/prices.js';
 import { ApiError, NotFoundError, TaskFailedError } from '../domain/errors.js';
 import type { CallContext } from '../domain/progress.js';
 import type { TranscriptionResult } from '../domain/result.js';
