@@ -23,6 +23,7 @@ afterAll(async () => {
 });
 
 const last = (fake: FakeDashScope, route: string) => fake.requests.filter((r) => r.route === route).at(-1)!;
+// biome-ignore lint/suspicious/noExplicitAny: a test reads the recorded JSON freely
 const body = (fake: FakeDashScope, route: string) => last(fake, route).json as Record<string, any>;
 
 describe('Qwen-Audio 3.x and Fun-ASR-Flash, sync', () => {
