@@ -5,7 +5,7 @@
 
 import type { Config } from '../config/config.js';
 import { resolveApiKey } from '../config/config.js';
-import { ConfigurationError } from '../domain/errors.js';
+import { BadRequestError, ConfigurationError } from '../domain/errors.js';
 import type { HttpClient } from '../http/client.js';
 import type { ByteStream } from '../util/byte-stream.js';
 import { registerSecret } from '../util/secrets.js';
@@ -146,16 +146,33 @@ export class DashScopeApi {
   async submit(body: Record<string, unknown>, opts: { ossResolve: boolean; signal?: AbortSignal }) {
     const headers: Record<string, string> = { ...this.headers(), 'x-dashscope-async': 'enable' };
     if (opts.ossResolve) headers['x-dashscope-ossresourceresolve'] = 'enable';
-    const res = await this.http.json({
-      method: 'POST',
-      url: `${this.config.nativeBaseUrl}/services/audio/asr/transcription`,
-      headers,
-      json: body,
-      // Never sent twice once it may have been accepted: a duplicate task would be billed twice.
-      idempotent: false,
-      signal: opts.signal,
-      purpose: `submit the transcription task to ${String(body.model)}`,
-    });
+    let res: Awaited<ReturnType<HttpClient['json']>>;
+    try {
+      res = await this.http.json({
+        method: 'POST',
+        url: `${this.config.nativeBaseUrl}/services/audio/asr/transcription`,
+        headers,
+        json: body,
+        // Never sent twice once it may have been accepted: a duplicate task would be billed twice.
+        idempotent: false,
+        signal: opts.signal,
+        purpose: `submit the transcription task to ${String(body.model)}`,
+      });
+    } catch (err) {
+      // Singapore's temporary upload is documented only since late 2026: say so when its oss:// is refused.
+      if (opts.ossResolve && this.config.region === 'ap-southeast-1' && err instanceof BadRequestError) {
+        throw new BadRequestError(
+          `DashScope in ap-southeast-1 refused the temporary upload's oss:// URL (${err.message}); the temporary upload is documented there only since late 2026.`,
+          {
+            code: err.code,
+            status: err.status,
+            requestId: err.requestId,
+            hint: 'Configure your own bucket (ASR_BUCKET), pass a public http(s) URL, or use a cn-beijing key (DASHSCOPE_REGION=cn-beijing).',
+          },
+        );
+      }
+      throw err;
+    }
     return { parsed: parseTaskResponse(res.data), raw: res.data };
   }
 

@@ -44,7 +44,9 @@ export function routeRequest(
     );
   }
   const chosen = route(req, regional, explicit, source, plan, warnings);
-  if (!chosen.passthrough && !regionOffers(plan.region, chosen.id)) {
+  // A name outside the table is the service's to judge, except where the region has one model only.
+  const passes = chosen.passthrough && (plan.region !== 'us-east-1' || chosen.id.endsWith('-us'));
+  if (!passes && !regionOffers(plan.region, chosen.id)) {
     throw new InputError(
       `${chosen.id} is not offered in region ${plan.region}. Nothing was sent. ${plan.region} offers ${REGIONS[plan.region].modelsText}.`,
       { hint: 'Pick one of those, or set DASHSCOPE_REGION (with a key from that region).' },

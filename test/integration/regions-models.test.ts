@@ -203,6 +203,31 @@ describe('region rules, planned before any byte is sent', () => {
     expect(singapore.count('submit')).toBe(0);
   });
 
+  it('ap-southeast-1: a refused oss:// URL becomes a clear message', async () => {
+    const sg = new FakeDashScope({ runMs: 10, region: 'ap-southeast-1' });
+    await sg.start();
+    try {
+      const { service } = makeService(testConfig(sg, home, { DASHSCOPE_REGION: 'ap-southeast-1' }));
+      sg.inject('submit', {
+        kind: 'status',
+        status: 400,
+        body: {
+          code: 'InvalidParameter',
+          message: 'The provided URL does not appear to be valid.',
+          request_id: 'r1',
+        },
+      });
+      const err = await service
+        .transcribe({ audio: fixture('speech-16k-mono.wav'), model: 'qwen3-asr-flash-filetrans' })
+        .catch((e) => e);
+      expect(sg.count('upload')).toBe(1);
+      expect(err.message).toMatch(/ap-southeast-1 refused the temporary upload's oss:\/\/ URL/);
+      expect(err.hint).toMatch(/ASR_BUCKET/);
+    } finally {
+      await sg.stop();
+    }
+  });
+
   it('ap-southeast-1: paraformer is refused up front (Beijing only)', async () => {
     const { service } = makeService(testConfig(singapore, home, { DASHSCOPE_REGION: 'ap-southeast-1' }));
     const err = await service

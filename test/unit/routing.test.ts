@@ -216,6 +216,13 @@ const ROWS: Row[] = [
     warning: /audio3-filetrans model \(async\)/,
   },
   {
+    name: 'us-east-1 refuses an unlisted name of another family',
+    model: 'qwen-audio-3.2-asr-flash',
+    source: url(),
+    plan: US,
+    expect: /not offered in region us-east-1/,
+  },
+  {
     name: 'an unlisted paraformer snapshot passes as the file-transcription family',
     model: 'paraformer-v3',
     source: url(),

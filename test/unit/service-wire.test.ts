@@ -235,3 +235,16 @@ describe('cost estimates', () => {
     expect(estimateCost('qwen3-asr-flash-filetrans', 'cn-beijing', { seconds: 100 })).toBeUndefined();
   });
 });
+
+describe('CLI flag', () => {
+  it('--mask-sensitive-words true|false', async () => {
+    const { parseTranscribe } = await import('../../src/cli/args.js');
+    const off = parseTranscribe(['a.wav', '--mask-sensitive-words', 'false']);
+    expect(off !== 'help' && off.request.mask_sensitive_words).toBe(false);
+    const on = parseTranscribe(['a.wav', '--mask-sensitive-words', 'TRUE']);
+    expect(on !== 'help' && on.request.mask_sensitive_words).toBe(true);
+    const unset = parseTranscribe(['a.wav']);
+    expect(unset !== 'help' && 'mask_sensitive_words' in unset.request).toBe(false);
+    expect(() => parseTranscribe(['a.wav', '--mask-sensitive-words', 'maybe'])).toThrow(/true or false/);
+  });
+});
