@@ -50,6 +50,8 @@ export interface AudioFacts {
   container?: string;
   mime?: string;
   url?: string;
+  /** From the file's header, when it says. */
+  sampleRate?: number;
 }
 
 function hints(req: TranscribeRequest, model: ModelInfo, warnings: string[]): string[] | undefined {
@@ -134,7 +136,17 @@ export function mapAudio3SyncOptions(
     );
   }
   const parameters: Audio3SyncParameters = { format: formatOf(audio, warnings) };
-  if (req.sample_rate !== undefined) parameters.sample_rate = String(req.sample_rate);
+  const rate = req.sample_rate ?? audio.sampleRate;
+  if (rate !== undefined) parameters.sample_rate = String(rate);
+  if (
+    req.sample_rate !== undefined &&
+    audio.sampleRate !== undefined &&
+    req.sample_rate !== audio.sampleRate
+  ) {
+    warnings.push(
+      `sample_rate ${req.sample_rate} was sent as given, though the file's header says ${audio.sampleRate}.`,
+    );
+  }
   const languages = hints(req, model, warnings);
   if (languages) parameters.language_hints = languages;
   const vocabulary = req.vocabulary_id?.trim();

@@ -75,6 +75,21 @@ describe('Qwen-Audio 3.x and Fun-ASR-Flash, sync', () => {
     expect(result.warnings.join('\n')).toMatch(/only the first language hint/);
   });
 
+  it('reads sample_rate from the file header when not given', async () => {
+    const { service } = makeService(testConfig(beijing, home));
+    await service.transcribe({ audio: fixture('speech.mp3'), model: 'qwen-audio-3.0-asr-flash' });
+    expect(body(beijing, 'native-sync').parameters).toEqual({ format: 'mp3', sample_rate: '16000' });
+    const given = await service.transcribe({
+      audio: fixture('speech.flac'),
+      model: 'qwen-audio-3.0-asr-flash',
+      sample_rate: 8000,
+    });
+    expect(body(beijing, 'native-sync').parameters).toEqual({ format: 'flac', sample_rate: '8000' });
+    expect(given.warnings.join('\n')).toMatch(
+      /sample_rate 8000 was sent as given, though the file's header says 16000/,
+    );
+  });
+
   it('refuses the UNCONFIRMED sync speaker labels before sending anything', async () => {
     const { service } = makeService(testConfig(beijing, home));
     const before = beijing.requests.length;
