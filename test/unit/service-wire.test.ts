@@ -248,3 +248,19 @@ describe('CLI flag', () => {
     expect(() => parseTranscribe(['a.wav', '--mask-sensitive-words', 'maybe'])).toThrow(/true or false/);
   });
 });
+
+describe('401 hint', () => {
+  it('mentions the region and the workspace', async () => {
+    const { apiErrorFor } = await import('../../src/dashscope/errors.js');
+    const err = apiErrorFor(
+      401,
+      { code: 'InvalidApiKey', message: 'Invalid API-key provided.' },
+      '',
+      'r',
+      'x',
+      'cn-beijing',
+    );
+    expect(err.hint).toMatch(/region-specific/);
+    expect(err.hint).toMatch(/DASHSCOPE_WORKSPACE/);
+  });
+});
