@@ -25,7 +25,9 @@ export interface LongRun {
   saved: string[];
 }
 
-type Spawn = (env: Record<string, string>) => Promise<{ client: Client; pid: number; close(): Promise<void> }>;
+type Spawn = (
+  env: Record<string, string>,
+) => Promise<{ client: Client; pid: number; close(): Promise<void> }>;
 
 const TICK_S = 0.01; // USER_HZ is 100 on Linux
 
@@ -57,7 +59,10 @@ function sparseMp3(path: string, seconds: number): number {
 
 function transcriptText(words: number): string {
   const sentences = Math.ceil(words / 10);
-  return Array.from({ length: sentences }, (_, i) => `Part ${i} of the long recording is now being discussed.`).join(' ');
+  return Array.from(
+    { length: sentences },
+    (_, i) => `Part ${i} of the long recording is now being discussed.`,
+  ).join(' ');
 }
 
 export async function longRecording(
@@ -74,9 +79,28 @@ export async function longRecording(
     writeWav(wav, 44 + Math.round(o.hours * 3600 * 32000), { sparse: true });
     const mp3 = join(dir, 'twelve-hours.mp3');
     sparseMp3(mp3, o.hours * 3600);
-    const common = { HOME: dir, ASR_WAIT_BUDGET_S: '7200', ASR_POLL_INTERVAL_MS: '100', ASR_POLL_MAX_INTERVAL_MS: '200' };
-    const bucket = await one(spawn, fake, wav, 'bucket', fake.s3Env({ ...common, OUTPUT_DIR: join(dir, 'out-bucket') }), log);
-    const temporary = await one(spawn, fake, mp3, 'temporary storage', fake.env({ ...common, OUTPUT_DIR: join(dir, 'out-temp') }), log);
+    const common = {
+      HOME: dir,
+      ASR_WAIT_BUDGET_S: '7200',
+      ASR_POLL_INTERVAL_MS: '100',
+      ASR_POLL_MAX_INTERVAL_MS: '200',
+    };
+    const bucket = await one(
+      spawn,
+      fake,
+      wav,
+      'bucket',
+      fake.s3Env({ ...common, OUTPUT_DIR: join(dir, 'out-bucket') }),
+      log,
+    );
+    const temporary = await one(
+      spawn,
+      fake,
+      mp3,
+      'temporary storage',
+      fake.env({ ...common, OUTPUT_DIR: join(dir, 'out-temp') }),
+      log,
+    );
     return { bucket, temporary };
   } finally {
     await fake.stop();
@@ -97,7 +121,10 @@ async function one(
     fake.holdAll = true;
     const started = performance.now();
     const call = s.client.callTool(
-      { name: 'asr_transcribe', arguments: { audio: file, timestamp_granularities: ['word'], wait_seconds: 7200 } },
+      {
+        name: 'asr_transcribe',
+        arguments: { audio: file, timestamp_granularities: ['word'], wait_seconds: 7200 },
+      },
       undefined,
       { timeout: 3_600_000 },
     );
@@ -114,7 +141,10 @@ async function one(
     let pages = 0;
     let words = 0;
     while (offset !== undefined) {
-      const page = await s.client.callTool({ name: 'asr_read_transcript', arguments: { transcript_id: id, offset } });
+      const page = await s.client.callTool({
+        name: 'asr_read_transcript',
+        arguments: { transcript_id: id, offset },
+      });
       const sc = page.structuredContent as { text: string; next_offset?: number };
       words += sc.text.split(/\s+/).filter(Boolean).length;
       offset = sc.next_offset;

@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { applyFault, FaultQueue } from './faults.js';
+import { regionHasTemporaryUpload } from './regions.js';
 import { delay, readBody, rid, sendJson } from './reply.js';
 import { matchRoute } from './routes.js';
 import type {
@@ -27,6 +28,7 @@ import type {
 } from './types.js';
 
 export type { FakeOptions, Fault, Media, RecordedRequest, Route } from './types.js';
+
 import { DEFAULT_TEXT } from './words.js';
 
 export { DEFAULT_TEXT };
@@ -72,6 +74,9 @@ export class FakeDashScope {
       s3SecretAccessKey: options.s3SecretAccessKey ?? FAKE_S3_SECRET,
       s3PageSize: options.s3PageSize ?? 1000,
       uploadText: options.uploadText ?? DEFAULT_TEXT,
+      region: options.region ?? 'cn-beijing',
+      temporaryUpload: options.temporaryUpload ?? regionHasTemporaryUpload(options.region ?? 'cn-beijing'),
+      sensitiveWords: options.sensitiveWords ?? ['secret'],
     };
     this.s3 = {
       bucket: this.options.s3Bucket,

@@ -4,8 +4,10 @@
  * the audio inline as a data URI or by URL, within size and duration limits.
  */
 import { randomUUID } from 'node:crypto';
+import { AUDIO3_SYNC_MODEL, audio3Sync } from './audio3.js';
 import { cutAfter } from './faults.js';
 import { headerDurationS, mediaFor } from './media.js';
+import { regionHasCompatibleMode, regionHasModel } from './regions.js';
 import { authorized, compatError, nativeError, rid, sendJson } from './reply.js';
 import { streamCompletion } from './stream.js';
 import type { FakeState, HeardAudio, RequestContext } from './types.js';
@@ -21,6 +23,9 @@ const UNMEASURED_S = 5.7;
 
 export function compatible(ctx: RequestContext): void | Promise<void> {
   const { res } = ctx;
+  if (!regionHasCompatibleMode(ctx.state.options.region)) {
+    return compatError(res, 404, 'not_found', 'OpenAI-compatible mode is not offered in this region.');
+  }
   if (!authorized(ctx)) return compatError(res, 401, 'invalid_api_key', 'Incorrect API key provided. ');
   const b = ctx.json as Record<string, unknown> | undefined;
   if (!b || typeof b !== 'object')
@@ -34,15 +39,15 @@ export function compatible(ctx: RequestContext): void | Promise<void> {
       `Unrecognized request argument: ${extra.join(', ')}`,
     );
   const model = String(b.model ?? '');
-  if (/^qwen-audio-asr/.test(model)) {
+  if (/^(?:qwen-audio-|fun-asr-flash)/.test(model)) {
     return compatError(
       res,
       404,
       'model_not_supported',
-      'Unsupported model `qwen-audio-asr` for OpenAI compatibility mode',
+      `Unsupported model \`${model}\` for OpenAI compatibility mode`,
     );
   }
-  if (!QWEN3_SYNC_MODEL.test(model)) {
+  if (!QWEN3_SYNC_MODEL.test(model) || !regionHasModel(ctx.state.options.region, model)) {
     return compatError(res, 400, 'invalid_request_error', 'Model not exist.');
   }
   const asr = (b.asr_options ?? {}) as Record<string, unknown>;
@@ -106,6 +111,10 @@ export function nativeSync(ctx: RequestContext): void {
   if (!authorized(ctx)) return nativeError(res, 401, 'InvalidApiKey', 'Invalid API-key provided.');
   const b = ctx.json as Record<string, unknown> | undefined;
   const model = String(b?.model ?? '');
+  if (!regionHasModel(ctx.state.options.region, model)) {
+    return nativeError(res, 400, 'InvalidParameter', 'Model not exist.');
+  }
+  if (AUDIO3_SYNC_MODEL.test(model)) return audio3Sync(ctx, model);
   const isAudio = /^qwen-audio-asr/.test(model);
   if (!isAudio && !QWEN3_SYNC_MODEL.test(model)) {
     return nativeError(res, 400, 'InvalidParameter', 'Model not exist.');
@@ -141,7 +150,11 @@ export function nativeSync(ctx: RequestContext): void {
 }
 
 /** What the service would find at a sync audio reference (data URI or URL), or why it refuses it. */
-function inspectSyncAudio(state: FakeState, ref: string, maxSeconds: number): HeardAudio | { error: string } {
+export function inspectSyncAudio(
+  state: FakeState,
+  ref: string,
+  maxSeconds: number,
+): HeardAudio | { error: string } {
   if (ref.startsWith('data:')) {
     if (ref.length > SYNC_LIMIT_BYTES) {
       return {

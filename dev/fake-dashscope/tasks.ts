@@ -4,11 +4,13 @@
  * time someone asks, so no timers outlive a test.
  */
 import { randomUUID } from 'node:crypto';
+import { AUDIO3_ASYNC_MODEL, AUDIO3_ASYNC_PARAM_KEYS, checkAudio3Submit } from './audio3.js';
 import { headerDurationS, mediaFor } from './media.js';
+import { regionHasModel } from './regions.js';
 import { authorized, nativeError, ossError, rid, sendJson, stamp } from './reply.js';
 import { s3Download } from './s3.js';
 import type { FakeState, RequestContext, Task } from './types.js';
-import { DEFAULT_TEXT, transcriptionJson } from './words.js';
+import { DEFAULT_TEXT, maskWords, transcriptionJson } from './words.js';
 
 const FILETRANS_PARAM_KEYS = new Set(['language', 'enable_itn', 'enable_words', 'channel_id']);
 const FAMILY_PARAM_KEYS = new Set([
@@ -19,6 +21,7 @@ const FAMILY_PARAM_KEYS = new Set([
   'channel_id',
   'diarization_enabled',
   'speaker_count',
+  'special_word_filter',
 ]);
 const FILETRANS_MODEL = /^qwen3-asr-flash-filetrans(-\d{4}-\d{2}-\d{2})?$/;
 const FAMILY_MODEL = /^(paraformer-v2|paraformer-8k-v2|fun-asr|fun-asr-mtl)(-\d{4}-\d{2}-\d{2})?$/;
@@ -35,9 +38,14 @@ export function submit(ctx: RequestContext): void {
   }
   const b = ctx.json as Record<string, unknown> | undefined;
   const model = String(b?.model ?? '');
-  const family = FAMILY_MODEL.test(model);
-  if (!family && !FILETRANS_MODEL.test(model)) {
+  const audio3 = AUDIO3_ASYNC_MODEL.test(model);
+  const family = audio3 || FAMILY_MODEL.test(model);
+  if ((!family && !FILETRANS_MODEL.test(model)) || !regionHasModel(state.options.region, model)) {
     return nativeError(res, 400, 'InvalidParameter', 'Model not exist.');
+  }
+  if (audio3) {
+    const error = checkAudio3Submit(b!);
+    if (error) return nativeError(res, 400, 'InvalidParameter', error);
   }
   const input = (b?.input ?? {}) as Record<string, unknown>;
   let fileUrl: unknown;
@@ -54,12 +62,18 @@ export function submit(ctx: RequestContext): void {
   if (typeof fileUrl !== 'string')
     return nativeError(res, 400, 'InvalidParameter', 'input.file_url is required');
   const params = (b?.parameters ?? {}) as Record<string, unknown>;
-  const allowed = family ? FAMILY_PARAM_KEYS : FILETRANS_PARAM_KEYS;
+  const allowed = audio3 ? AUDIO3_ASYNC_PARAM_KEYS : family ? FAMILY_PARAM_KEYS : FILETRANS_PARAM_KEYS;
   const extra = Object.keys(params).filter((k) => !allowed.has(k));
   if (extra.length)
     return nativeError(res, 400, 'InvalidParameter', `Unknown parameters: ${extra.join(', ')}`);
   if (family && params.language_hints !== undefined && !Array.isArray(params.language_hints))
     return nativeError(res, 400, 'InvalidParameter', 'language_hints must be an array');
+  const filter = params.special_word_filter as Record<string, unknown> | undefined;
+  if (
+    filter !== undefined &&
+    (typeof filter !== 'object' || Object.keys(filter).some((k) => k !== 'system_reserved_filter'))
+  )
+    return nativeError(res, 400, 'InvalidParameter', 'special_word_filter takes system_reserved_filter');
   const speakers = params.speaker_count;
   if (speakers !== undefined && (typeof speakers !== 'number' || speakers < 2 || speakers > 100))
     return nativeError(res, 400, 'InvalidParameter', 'speaker_count must be between 2 and 100');
@@ -84,6 +98,7 @@ export function submit(ctx: RequestContext): void {
     text: state.options.uploadText,
     held: state.holdAll,
     family,
+    context: input.context,
   };
   // The service accepts any reachable-looking URL and only finds out while running the task.
   if (fileUrl.startsWith('oss://')) {
@@ -108,6 +123,9 @@ export function submit(ctx: RequestContext): void {
   } else {
     return nativeError(res, 400, 'InvalidParameter', 'url error, please check url！');
   }
+  // The file-transcription models mask sensitive words unless told not to.
+  if (family && filter?.system_reserved_filter !== false)
+    task.text = maskWords(task.text, state.options.sensitiveWords);
   state.tasks.set(task.id, task);
   sendJson(res, 200, { request_id: rid(), output: { task_id: task.id, task_status: 'PENDING' } });
 }

@@ -1,5 +1,6 @@
 /** The shapes the fake's modules share: what tests steer and read, and what each handler is given. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FakeRegion } from './regions.js';
 import type { SigVerdict } from './sigv4-verify.js';
 
 export type Route =
@@ -73,6 +74,12 @@ export interface FakeOptions {
   s3PageSize?: number;
   /** What an uploaded file (temporary storage or the bucket) "says": its transcript text. */
   uploadText?: string;
+  /** Which region this fake is: the models it has, compatible mode, the temporary upload. */
+  region?: FakeRegion;
+  /** Override whether the upload policy is handed out (default: as the region documents). */
+  temporaryUpload?: boolean;
+  /** Words the file-transcription models mask as `***` unless `special_word_filter` turns that off. */
+  sensitiveWords?: string[];
 }
 
 /** An object in the fake bucket: counted and hashed as it arrived, only its head kept. */
@@ -122,8 +129,10 @@ export interface Task {
   /** Set once the fake decides the task is done (used by benchmarks: finish → tool return). */
   finishedAt?: number;
   held: boolean;
-  /** paraformer / fun-asr: results[] with subtasks, `properties` in the transcript. */
+  /** paraformer / fun-asr / qwen-audio-3.x filetrans: results[] with subtasks, `properties` in the transcript. */
   family: boolean;
+  /** qwen-audio-3.x filetrans: the context messages it was given. */
+  context?: unknown;
 }
 
 export interface Policy {

@@ -22,6 +22,9 @@ export function policy(ctx: RequestContext): void {
   if (url.searchParams.get('action') !== 'getPolicy' || !url.searchParams.get('model')) {
     return nativeError(res, 400, 'InvalidParameter', 'action=getPolicy and model are required');
   }
+  if (!state.options.temporaryUpload) {
+    return nativeError(res, 404, 'NotFound', 'Temporary file upload is not available in this region.');
+  }
   const { policyExpireSeconds, maxUploadMb } = state.options;
   const policy = Buffer.from(JSON.stringify({ id: randomUUID() })).toString('base64');
   const uploadDir = `dashscope-instant/${randomUUID().replace(/-/g, '')}/${new Date().toISOString().slice(0, 10)}`;
@@ -109,6 +112,9 @@ export async function upload(ctx: RequestContext): Promise<void> {
   if (!tail.toString('latin1').endsWith(closing)) {
     return ossError(res, 400, 'InvalidArgument', 'The file field must be the last field of the form.');
   }
+  const contentType = fields['x-oss-content-type'];
+  if (contentType !== undefined && !/^[\w.+-]+\/[\w.+-]+$/.test(contentType))
+    return ossError(res, 400, 'InvalidArgument', `x-oss-content-type "${contentType}" is not a MIME type.`);
   const issued = state.policies.get(fields.policy ?? '');
   if (
     !issued ||

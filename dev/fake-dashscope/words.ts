@@ -11,6 +11,13 @@ export const DEFAULT_TEXT =
 /** Filler words the fake "hears" and drops when disfluency removal is on. */
 const FILLERS = /\b(?:um+|uh+|erm)\b,?\s*/gi;
 
+/** What the file-transcription models do by default: listed words become `***`. */
+export function maskWords(text: string, words: readonly string[]): string {
+  let out = text;
+  for (const w of words) out = out.replace(new RegExp(`\\b${w.replace(/[^\w]/g, '')}\\b`, 'gi'), '***');
+  return out;
+}
+
 export function transcriptionJson(task: Task): unknown {
   return task.family ? familyTranscriptionJson(task) : qwenTranscriptionJson(task);
 }
@@ -29,7 +36,7 @@ function timedSentences(text: string, totalMs: number): [string, number, number]
 }
 
 /** Equal slices of a sentence per word, trailing punctuation split off as the service does. */
-function timedWords(text: string, begin: number, end: number) {
+export function timedWords(text: string, begin: number, end: number) {
   const words = text.split(/\s+/);
   const step = (end - begin) / words.length;
   return words.map((w, j) => {

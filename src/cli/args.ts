@@ -58,6 +58,7 @@ const TRANSCRIBE = {
   'channel-id': { type: 'string' },
   context: { type: 'string' },
   'enable-itn': { type: 'boolean' },
+  'mask-sensitive-words': { type: 'string' },
   async: { type: 'boolean' },
 } as const;
 
@@ -77,6 +78,14 @@ function list(value: string | undefined): string[] | undefined {
     .map((s) => s.trim())
     .filter(Boolean);
   return items.length > 0 ? items : undefined;
+}
+
+function trueFalse(value: string | undefined, flag: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim().toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new UsageError(`--${flag} takes true or false (got "${value}").`);
 }
 
 function integer(value: string | undefined, flag: string, min: number, max: number): number | undefined {
@@ -143,6 +152,7 @@ export function parseTranscribe(argv: string[]): TranscribeCommand | 'help' {
     channel_id: channels,
     context: values.context,
     enable_itn: values['enable-itn'],
+    mask_sensitive_words: trueFalse(values['mask-sensitive-words'], 'mask-sensitive-words'),
     async: values.async,
   };
   // Subtitles need timed sentences, which only the async models give.

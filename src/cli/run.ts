@@ -36,11 +36,12 @@ as the MCP server saves them.
   -a, --audio PATH_OR_URL           local file (also ~/..., file://...) or http(s)/oss:// URL
                                     (may also be given as the only positional argument)
   -m, --model NAME                  qwen3-asr-flash (default), qwen3-asr-flash-filetrans, qwen-audio-asr,
-                                    paraformer-v2, paraformer-8k-v2, fun-asr, fun-asr-mtl
+                                    qwen-audio-3.1-asr-flash, qwen-audio-3.0-asr-flash (-filetrans too),
+                                    fun-asr-flash-2026-06-15, paraformer-v2, paraformer-8k-v2, fun-asr, fun-asr-mtl
   -l, --language-hints zh,en        language codes (Qwen models use one; paraformer/fun-asr all)
       --vocabulary-id ID            hot-word vocabulary (paraformer/fun-asr)
       --disfluency-removal-enabled  drop filler words (paraformer/fun-asr)
-      --diarization-enabled         label speakers (paraformer/fun-asr; default model then fun-asr)
+      --diarization-enabled         label speakers (default model then qwen-audio-3.0-asr-flash-filetrans)
       --speaker-count N             expected speakers, 2-100 (implies --diarization-enabled)
       --timestamp-granularities sentence,word
                                     timed sentences/words (async models)
@@ -48,6 +49,8 @@ as the MCP server saves them.
       --channel-id 0,1              audio channels to transcribe (async models)
       --context TEXT                names and terms that bias recognition (qwen3-asr-flash)
       --enable-itn                  write numbers as digits (Qwen models)
+      --mask-sensitive-words true|false
+                                    false: no *** masking (3.x filetrans, fun-asr, paraformer)
       --sample-rate HZ              not sent; picks the 8 kHz/16 kHz paraformer model in warnings
       --async                       run as an async task; without --wait, print the task id and exit
       --wait                        with --async: wait for the transcript

@@ -4,6 +4,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { ConfigurationError } from '../domain/errors.js';
 import { expandHome, resolveUserPath } from '../util/paths.js';
 import { type BucketConfig, loadBucketConfig } from './bucket.js';
+import { REGIONS, type Region } from './regions.js';
 
 /** Everything the server reads from its environment, validated once at start-up. */
 export interface Config {
@@ -12,7 +13,10 @@ export interface Config {
   nativeBaseUrl: string;
   /** OpenAI-compatible base; undefined where the region documents none (sync calls go native there). */
   compatibleBaseUrl: string | undefined;
+  /** DASHSCOPE_WORKSPACE (or DASHSCOPE_WORKSPACE_ID): sent as X-DashScope-WorkSpace. */
   workspace: string | undefined;
+  /** ASR_DEFAULT_MODEL: the model a request with no model named starts from (else the region's). */
+  defaultModel: string | undefined;
   /** Where transcripts and the task store are written (may fall back at run time, see output/paths). */
   outputDir: string;
   httpTimeoutMs: number;
@@ -44,8 +48,6 @@ export interface Config {
   bucket?: BucketConfig;
 }
 
-type Region = 'cn-beijing' | 'ap-southeast-1' | 'us-east-1';
-
 const REGION_ALIASES: Record<string, Region> = {
   'cn-beijing': 'cn-beijing',
   beijing: 'cn-beijing',
@@ -56,18 +58,6 @@ const REGION_ALIASES: Record<string, Region> = {
   'us-east-1': 'us-east-1',
   us: 'us-east-1',
   virginia: 'us-east-1',
-};
-
-const REGION_HOSTS: Record<Region, { native: string; compatible: string | undefined }> = {
-  'cn-beijing': {
-    native: 'https://dashscope.aliyuncs.com/api/v1',
-    compatible: 'https://dashscope.aliyuncs.com/compatible-mode/v1',
-  },
-  'ap-southeast-1': {
-    native: 'https://dashscope-intl.aliyuncs.com/api/v1',
-    compatible: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1',
-  },
-  'us-east-1': { native: 'https://dashscope-us.aliyuncs.com/api/v1', compatible: undefined },
 };
 
 export function loadConfig(
@@ -83,16 +73,31 @@ export function loadConfig(
       `DASHSCOPE_REGION "${regionText}" is not a known region. Use cn-beijing (default), ap-southeast-1 (also "intl" or "singapore") or us-east-1.`,
     );
   }
-  const hosts = REGION_HOSTS[region];
+  const hosts = REGIONS[region];
+  const workspace = (env.DASHSCOPE_WORKSPACE || env.DASHSCOPE_WORKSPACE_ID)?.trim() || undefined;
   const nativeOverride = optionalUrl(env, 'DASHSCOPE_HTTP_BASE_URL');
   const compatibleOverride = optionalUrl(env, 'DASHSCOPE_COMPATIBLE_BASE_URL');
-  const nativeBaseUrl = nativeOverride ?? hosts.native;
+  let nativeBaseUrl = nativeOverride ?? hosts.native;
   let compatibleBaseUrl = compatibleOverride ?? hosts.compatible;
   if (!compatibleOverride && nativeOverride) {
-    // The official Node SDK derives the compatible base this way; keep the two in the same place.
-    compatibleBaseUrl = /\/api\/v1$/.test(nativeOverride)
-      ? nativeOverride.replace(/\/api\/v1$/, '/compatible-mode/v1')
-      : undefined;
+    // The official Node SDK derives the compatible base this way; keep the two in the same place. Not
+    // in a region that documents no compatible mode: there only an explicit setting turns it on.
+    compatibleBaseUrl =
+      hosts.compatible && /\/api\/v1$/.test(nativeOverride)
+        ? nativeOverride.replace(/\/api\/v1$/, '/compatible-mode/v1')
+        : undefined;
+  }
+  const useWorkspaceHost = boolSetting(env, 'DASHSCOPE_WORKSPACE_HOST', true);
+  if (workspace && hosts.workspaceHosts && useWorkspaceHost && !nativeOverride && !compatibleOverride) {
+    if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(workspace)) {
+      throw new ConfigurationError(
+        `DASHSCOPE_WORKSPACE "${workspace}" cannot be part of a host name (workspace ids look like llm-xxxx or ws-xxxx).`,
+        { hint: 'Check the id in the Model Studio console, or set DASHSCOPE_WORKSPACE_HOST=false.' },
+      );
+    }
+    const origin = `https://${workspace.toLowerCase()}.${region}.maas.aliyuncs.com`;
+    nativeBaseUrl = `${origin}/api/v1`;
+    compatibleBaseUrl = `${origin}/compatible-mode/v1`;
   }
 
   const outputText = env.OUTPUT_DIR?.trim() || './output';
@@ -100,7 +105,8 @@ export function loadConfig(
     region,
     nativeBaseUrl,
     compatibleBaseUrl,
-    workspace: env.DASHSCOPE_WORKSPACE?.trim() || undefined,
+    workspace,
+    defaultModel: env.ASR_DEFAULT_MODEL?.trim() || undefined,
     outputDir: resolve(cwd, expandHome(outputText, home)),
     httpTimeoutMs: intSetting(env, 'ASR_HTTP_TIMEOUT_MS', 120_000, 100, 3_600_000),
     maxRetries: intSetting(env, 'ASR_MAX_RETRIES', 3, 0, 10),

@@ -5,12 +5,14 @@
 
 import type { Config } from '../config/config.js';
 import { resolveApiKey } from '../config/config.js';
-import { ConfigurationError } from '../domain/errors.js';
+import { BadRequestError, ConfigurationError } from '../domain/errors.js';
 import type { HttpClient } from '../http/client.js';
 import type { ByteStream } from '../util/byte-stream.js';
 import { registerSecret } from '../util/secrets.js';
+import { VERSION } from '../util/version.js';
+import { audio3SyncBody, parseAudio3SyncResponse } from './audio3.js';
 import { apiErrorFor } from './errors.js';
-import { isUsRegionModel, type ModelInfo } from './models.js';
+import type { ModelInfo } from './models.js';
 import { compatibleBody, nativeSyncBody, type SyncOptions } from './options.js';
 import {
   parseTaskResponse,
@@ -26,6 +28,9 @@ import {
   type SyncParsed,
 } from './parse-sync.js';
 
+/** Sent on every request to DashScope (and its storage hosts). */
+export const USER_AGENT = `qwen-asr-mcp/${VERSION} node/${process.versions.node}`;
+
 const AUDIO_PLACEHOLDER = '\u0000AUDIO\u0000';
 /** Transcripts of 12 h with word timestamps run to tens of MB. */
 const TRANSCRIPT_MAX_BYTES = 512 * 1024 * 1024;
@@ -40,19 +45,24 @@ export class DashScopeApi {
     return this.config.nativeBaseUrl;
   }
 
-  /** Authorization (read now, so a key configured after start-up works) and the optional workspace. */
-  headers(): Record<string, string> {
+  /**
+   * Authorization (read now, so a key configured after start-up works), the User-Agent and the optional
+   * workspace (not on the upload-policy request: the official clients send none there).
+   */
+  headers(opts: { workspace?: boolean } = {}): Record<string, string> {
     const { key } = resolveApiKey(this.config);
     registerSecret(key);
-    const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-    if (this.config.workspace) headers['x-dashscope-workspace'] = this.config.workspace;
+    const headers: Record<string, string> = { authorization: `Bearer ${key}`, 'user-agent': USER_AGENT };
+    if (this.config.workspace && opts.workspace !== false)
+      headers['x-dashscope-workspace'] = this.config.workspace;
     return headers;
   }
 
   /** Which endpoint a sync model is reached through. */
   syncEndpoint(model: ModelInfo): 'compatible' | 'native' {
-    if (model.family === 'qwen-audio') return 'native'; // compatible mode answers 404 model_not_supported
-    if (!this.config.compatibleBaseUrl || isUsRegionModel(model)) return 'native';
+    // compatible mode answers 404 model_not_supported for these; only qwen3-asr-flash speaks it
+    if (model.family === 'qwen-audio' || model.family === 'audio3-sync') return 'native';
+    if (!this.config.compatibleBaseUrl) return 'native';
     return 'compatible';
   }
 
@@ -69,10 +79,14 @@ export class DashScopeApi {
     const { signal, deadline, onPartial } = call;
     const endpoint = this.syncEndpoint(model);
     const streamed = endpoint === 'compatible' && onPartial !== undefined;
-    const body =
-      endpoint === 'compatible'
+    const body = options.audio3
+      ? audio3SyncBody(model, options.audio3, AUDIO_PLACEHOLDER)
+      : endpoint === 'compatible'
         ? compatibleBody(model, options, AUDIO_PLACEHOLDER, streamed)
         : nativeSyncBody(model, options, AUDIO_PLACEHOLDER);
+    const headers = this.headers();
+    // Only the final result: partial SSE events of these models are UNCONFIRMED in shape.
+    if (options.audio3) headers['x-dashscope-sse'] = 'disable';
     // Splice the (possibly 10 MB) data URI into the JSON as a separate piece instead of stringifying it.
     const json = JSON.stringify(body);
     const marker = JSON.stringify(AUDIO_PLACEHOLDER).slice(1, -1);
@@ -89,7 +103,7 @@ export class DashScopeApi {
     const res = await this.http.json({
       method: 'POST',
       url,
-      headers: this.headers(),
+      headers,
       bodyParts: parts,
       idempotent: true,
       signal,
@@ -122,24 +136,44 @@ export class DashScopeApi {
       return { parsed: completion.result(), raw: completion.response(), endpoint, streamed: true };
     }
     // The service may answer a stream request with plain JSON; that parses like any other answer.
-    const parsed =
-      endpoint === 'compatible' ? parseCompatibleResponse(res.data) : parseNativeSyncResponse(res.data);
+    const parsed = options.audio3
+      ? parseAudio3SyncResponse(res.data)
+      : endpoint === 'compatible'
+        ? parseCompatibleResponse(res.data)
+        : parseNativeSyncResponse(res.data);
     return { parsed, raw: res.data, endpoint, streamed: false };
   }
 
   async submit(body: Record<string, unknown>, opts: { ossResolve: boolean; signal?: AbortSignal }) {
     const headers: Record<string, string> = { ...this.headers(), 'x-dashscope-async': 'enable' };
     if (opts.ossResolve) headers['x-dashscope-ossresourceresolve'] = 'enable';
-    const res = await this.http.json({
-      method: 'POST',
-      url: `${this.config.nativeBaseUrl}/services/audio/asr/transcription`,
-      headers,
-      json: body,
-      // Never sent twice once it may have been accepted: a duplicate task would be billed twice.
-      idempotent: false,
-      signal: opts.signal,
-      purpose: `submit the transcription task to ${String(body.model)}`,
-    });
+    let res: Awaited<ReturnType<HttpClient['json']>>;
+    try {
+      res = await this.http.json({
+        method: 'POST',
+        url: `${this.config.nativeBaseUrl}/services/audio/asr/transcription`,
+        headers,
+        json: body,
+        // Never sent twice once it may have been accepted: a duplicate task would be billed twice.
+        idempotent: false,
+        signal: opts.signal,
+        purpose: `submit the transcription task to ${String(body.model)}`,
+      });
+    } catch (err) {
+      // Singapore's temporary upload is documented only since late 2026: say so when its oss:// is refused.
+      if (opts.ossResolve && this.config.region === 'ap-southeast-1' && err instanceof BadRequestError) {
+        throw new BadRequestError(
+          `DashScope in ap-southeast-1 refused the temporary upload's oss:// URL (${err.message}); the temporary upload is documented there only since late 2026.`,
+          {
+            code: err.code,
+            status: err.status,
+            requestId: err.requestId,
+            hint: 'Configure your own bucket (ASR_BUCKET), pass a public http(s) URL, or use a cn-beijing key (DASHSCOPE_REGION=cn-beijing).',
+          },
+        );
+      }
+      throw err;
+    }
     return { parsed: parseTaskResponse(res.data), raw: res.data };
   }
 
@@ -184,6 +218,7 @@ export class DashScopeApi {
     const res = await this.http.json({
       method: 'GET',
       url,
+      headers: { 'user-agent': USER_AGENT },
       idempotent: true,
       signal,
       deadline,

@@ -53,7 +53,8 @@ export function apiErrorFor(
       ...details,
       hint:
         `API keys are region-specific: a key made in Singapore (ap-southeast-1) gets 401 from Beijing (cn-beijing). ` +
-        `This server is using region ${region}. Check DASHSCOPE_API_KEY, or set DASHSCOPE_REGION to the key's region.`,
+        `This server is using region ${region}. Keys may also be bound to a workspace: a workspace key (sk-ws-…) needs ` +
+        `DASHSCOPE_WORKSPACE set to that workspace. Check DASHSCOPE_API_KEY, or set DASHSCOPE_REGION to the key's region.`,
     });
   }
   if (code === 'Arrearage') {

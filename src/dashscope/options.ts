@@ -5,6 +5,14 @@
  */
 
 import type { TranscribeRequest } from '../domain/request.js';
+import {
+  type Audio3FiletransParameters,
+  type Audio3SyncOptions,
+  type AudioFacts,
+  audio3AsyncBody,
+  mapAudio3FiletransOptions,
+  mapAudio3SyncOptions,
+} from './audio3.js';
 import { baseModelName, type ModelInfo } from './models.js';
 
 const QWEN_LANGUAGES = new Set([
@@ -44,6 +52,8 @@ export interface SyncOptions {
   language?: string;
   enable_itn: boolean;
   context?: string;
+  /** Qwen-Audio 3.x / Fun-ASR-Flash: their own body (audio3.ts). */
+  audio3?: Audio3SyncOptions;
 }
 
 export interface FiletransParameters {
@@ -62,9 +72,10 @@ export interface FileTranscriptionParameters {
   diarization_enabled?: boolean;
   speaker_count?: number;
   channel_id?: number[];
+  special_word_filter?: { system_reserved_filter: boolean };
 }
 
-export type AsyncParameters = FiletransParameters | FileTranscriptionParameters;
+export type AsyncParameters = FiletransParameters | FileTranscriptionParameters | Audio3FiletransParameters;
 
 export interface MappedOptions<T> {
   options: T;
@@ -96,6 +107,11 @@ function languageFrom(req: TranscribeRequest, model: ModelInfo, warnings: string
 }
 
 function unsupportedCommon(req: TranscribeRequest, model: ModelInfo, warnings: string[]): void {
+  if (req.mask_sensitive_words !== undefined) {
+    warnings.push(
+      `mask_sensitive_words is honoured only by qwen-audio-3.x filetrans, fun-asr and paraformer; not sent to ${model.id}.`,
+    );
+  }
   if (req.vocabulary_id !== undefined) {
     warnings.push(
       `vocabulary_id is not accepted by ${model.id} (hot-word vocabularies belong to paraformer-v2, paraformer-8k-v2, fun-asr and fun-asr-mtl); not sent.` +
@@ -124,7 +140,15 @@ function unsupportedCommon(req: TranscribeRequest, model: ModelInfo, warnings: s
   }
 }
 
-export function mapSyncOptions(req: TranscribeRequest, model: ModelInfo): MappedOptions<SyncOptions> {
+export function mapSyncOptions(
+  req: TranscribeRequest,
+  model: ModelInfo,
+  audio: AudioFacts = {},
+): MappedOptions<SyncOptions> {
+  if (model.family === 'audio3-sync') {
+    const mapped = mapAudio3SyncOptions(req, model, audio);
+    return { options: { enable_itn: false, audio3: mapped.options }, warnings: mapped.warnings };
+  }
   const warnings: string[] = [];
   unsupportedCommon(req, model, warnings);
   const language = languageFrom(req, model, warnings);
@@ -203,6 +227,7 @@ export function mapFileTranscriptionOptions(
     params.diarization_enabled = req.diarization_enabled;
   }
   if (req.channel_id && req.channel_id.length > 0) params.channel_id = [...req.channel_id];
+  if (req.mask_sensitive_words === false) params.special_word_filter = { system_reserved_filter: false };
   if (req.sample_rate !== undefined) {
     if (req.sample_rate <= 8000 && base === 'paraformer-v2') {
       warnings.push(
@@ -231,6 +256,7 @@ export function mapFileTranscriptionOptions(
 
 /** Options for whichever async model runs the request. */
 export function mapAsyncOptions(req: TranscribeRequest, model: ModelInfo): MappedOptions<AsyncParameters> {
+  if (model.family === 'audio3-filetrans') return mapAudio3FiletransOptions(req, model);
   return model.family === 'file-transcription'
     ? mapFileTranscriptionOptions(req, model)
     : mapFiletransOptions(req, model);
@@ -272,12 +298,15 @@ export function nativeSyncBody(
   return body;
 }
 
-/** Submission body: qwen3 filetrans takes one `file_url`, the paraformer family a `file_urls` list. */
+/** Submission body: qwen3 filetrans takes one `file_url`, the others a `file_urls` list of one. */
 export function asyncBody(
   model: ModelInfo,
   fileUrl: string,
   params: AsyncParameters,
 ): Record<string, unknown> {
+  if (model.family === 'audio3-filetrans') {
+    return audio3AsyncBody(model, fileUrl, params as Audio3FiletransParameters);
+  }
   const input = model.family === 'file-transcription' ? { file_urls: [fileUrl] } : { file_url: fileUrl };
   return { model: model.id, input, parameters: params };
 }

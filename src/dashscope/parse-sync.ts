@@ -2,6 +2,7 @@
  * Sync answers (OpenAI-compatible, native, and the streamed chunks of either) parsed into the same
  * SyncParsed; anything not in the documented shape is a MalformedResponseError naming what was missing.
  */
+import type { Sentence } from '../domain/result.js';
 import { malformed, num, obj, str } from './json.js';
 
 export interface SyncParsed {
@@ -10,6 +11,8 @@ export interface SyncParsed {
   emotion?: string;
   usage?: unknown;
   seconds?: number;
+  /** Qwen-Audio 3.x / Fun-ASR-Flash: timestamps are always on. */
+  sentences?: Sentence[];
 }
 
 function audioInfo(annotations: unknown): { language?: string; emotion?: string } {

@@ -5,11 +5,12 @@
  * `oss://<key>`. The policy forbids overwriting, so every attempt gets a fresh key.
  */
 import { randomUUID } from 'node:crypto';
+import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { FileAudio } from '../audio/source.js';
 import { sanitizeName } from '../audio/source.js';
-import { CancelledError, InputError, UploadError } from '../domain/errors.js';
+import { ApiError, CancelledError, InputError, UploadError } from '../domain/errors.js';
 import { sleep } from '../domain/waiting.js';
 import { type HttpClient, urlForLog } from '../http/client.js';
 import { errorMessage } from '../util/errors.js';
@@ -24,6 +25,9 @@ export interface UploadDeps {
   attempts: number;
   timeoutMs: number;
   now?: () => number;
+  /** Singapore's temporary upload is documented only since late 2026: a refusal there gets its own words. */
+  region?: string;
+  userAgent?: string;
 }
 
 export interface UploadProgress {
@@ -59,14 +63,33 @@ export class TemporaryUploader {
       return cached.policy;
     }
     const url = `${this.deps.nativeBaseUrl}/uploads?action=getPolicy&model=${encodeURIComponent(model)}`;
-    const res = await this.deps.http.json({
-      method: 'GET',
-      url,
-      headers: this.deps.headers(),
-      idempotent: true,
-      signal,
-      purpose: 'get an upload policy (step 1 of the temporary upload)',
-    });
+    let res: Awaited<ReturnType<HttpClient['json']>>;
+    try {
+      res = await this.deps.http.json({
+        method: 'GET',
+        url,
+        headers: this.deps.headers(),
+        idempotent: true,
+        signal,
+        purpose: 'get an upload policy (step 1 of the temporary upload)',
+      });
+    } catch (err) {
+      if (
+        this.deps.region === 'ap-southeast-1' &&
+        err instanceof ApiError &&
+        [400, 403, 404].includes(err.status ?? 0)
+      ) {
+        throw new UploadError(
+          `DashScope's temporary upload is refused in ap-southeast-1 (documented there only since late 2026): ${err.message}. Nothing was uploaded.`,
+          {
+            code: err.code,
+            status: err.status,
+            hint: 'Configure your own bucket (ASR_BUCKET), pass a public http(s) URL, or use a cn-beijing key (DASHSCOPE_REGION=cn-beijing).',
+          },
+        );
+      }
+      throw err;
+    }
     const policy = parsePolicy(res.data);
     this.cache.set(model, { policy, fetchedAt: this.now(), requestId: res.requestId });
     return policy;
@@ -89,7 +112,7 @@ export class TemporaryUploader {
           },
         );
       }
-      const key = `${policy.uploadDir}/${randomUUID()}-${sanitizeName(file.name).slice(0, 100) || 'audio'}`;
+      const key = `${policy.uploadDir}/${uploadName(file.name)}`;
       try {
         await this.post(file, policy, key, opts);
         return `oss://${key}`;
@@ -134,6 +157,7 @@ export class TemporaryUploader {
       ['key', key],
       ['x-oss-object-acl', policy.objectAcl],
       ['x-oss-forbid-overwrite', policy.forbidOverwrite],
+      ['x-oss-content-type', file.format.mime],
       ['success_action_status', '200'],
     ];
     const head = Buffer.from(
@@ -172,6 +196,7 @@ export class TemporaryUploader {
         headers: {
           'content-type': `multipart/form-data; boundary=${boundary}`,
           'content-length': String(total),
+          ...(this.deps.userAgent ? { 'user-agent': this.deps.userAgent } : {}),
         },
         // The generator itself, not a Readable around it: no second buffer between the file and the socket.
         // (undici takes any async iterable body; its types list only Readable.)
@@ -205,6 +230,14 @@ export class TemporaryUploader {
       );
     }
   }
+}
+
+/** `<uuid>-<stem cut to 80 characters>.<ext>`: the extension is always kept. */
+export function uploadName(name: string): string {
+  const safe = sanitizeName(name);
+  const ext = extname(safe);
+  const stem = (ext ? safe.slice(0, -ext.length) : safe).slice(0, 80) || 'audio';
+  return `${randomUUID()}-${stem}${ext}`;
 }
 
 function quoteSafe(name: string): string {

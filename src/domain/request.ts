@@ -22,6 +22,11 @@ export interface TranscribeRequest {
   speaker_count?: number;
   /** paraformer / fun-asr: align timestamps more precisely (slower). */
   timestamp_alignment_enabled?: boolean;
+  /**
+   * Unset: the service's default (sensitive words masked as `***`). false: sent as
+   * `special_word_filter: {system_reserved_filter: false}` (3.x filetrans, fun-asr, paraformer).
+   */
+  mask_sensitive_words?: boolean;
   /** For async models: wait for the result (true, default) or return after submission. */
   wait?: boolean;
   /** Upper bound on how long this call waits before handing back a task id. */

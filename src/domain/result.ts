@@ -26,6 +26,12 @@ export interface AudioInfo {
   channels?: number[];
 }
 
+export interface CostEstimate {
+  usd: number;
+  basis: 'per_second' | 'per_token';
+  price_table_date: string;
+}
+
 export interface SavedFiles {
   json: string;
   txt: string;
@@ -47,6 +53,8 @@ export interface TranscriptionResult {
   /** Distinct speakers found, when diarization ran. */
   speakers?: number;
   usage?: unknown;
+  /** From the spec page's dated price table, only for models priced there in USD; else absent. */
+  cost_estimate?: CostEstimate;
   sentences?: Sentence[];
   warnings: string[];
   transcript_id?: string;

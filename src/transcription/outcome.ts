@@ -6,6 +6,7 @@ import { sourceStem } from '../audio/source.js';
 import type { DashScopeApi } from '../dashscope/api.js';
 import { taskFailureHint } from '../dashscope/errors.js';
 import type { TaskParsed } from '../dashscope/parse.js';
+import { estimateCost } from '../dashscope/prices.js';
 import { ApiError, NotFoundError, TaskFailedError } from '../domain/errors.js';
 import type { CallContext } from '../domain/progress.js';
 import type { TranscriptionResult } from '../domain/result.js';
@@ -92,6 +93,7 @@ export async function finishTask(
     audio_info: t.audioInfo,
     speakers: t.speakers,
     usage: parsed.usage,
+    ...costOf(job.model.id, ctx.config.region, parsed.usage),
     sentences: t.sentences,
     warnings: [...job.warnings],
     source: job.source.kind === 'file' ? job.source.path : job.source.url,
@@ -106,4 +108,9 @@ export async function finishTask(
     files: saved.files,
   });
   return saved;
+}
+
+function costOf(model: string, region: string, usage: unknown): Pick<TranscriptionResult, 'cost_estimate'> {
+  const cost = estimateCost(model, region, usage);
+  return cost ? { cost_estimate: cost } : {};
 }

@@ -8,10 +8,11 @@ import { type AudioSource, resolveAudio } from '../audio/source.js';
 import { BucketClient } from '../bucket/client.js';
 import type { Config } from '../config/config.js';
 import { resolveApiKey } from '../config/config.js';
-import { DashScopeApi } from '../dashscope/api.js';
+import { REGIONS, regionOffers, uploadTargetFor } from '../config/regions.js';
+import { DashScopeApi, USER_AGENT } from '../dashscope/api.js';
 import { REFUSED_FOR_LENGTH } from '../dashscope/errors.js';
 import { dashscopeHttp } from '../dashscope/http.js';
-import { FILETRANS_MODEL, type ModelInfo, resolveModel } from '../dashscope/models.js';
+import { asyncCounterpart, type ModelInfo, resolveModel } from '../dashscope/models.js';
 import { TemporaryUploader } from '../dashscope/upload.js';
 import { BadRequestError } from '../domain/errors.js';
 import type { CallContext } from '../domain/progress.js';
@@ -56,7 +57,9 @@ export class TranscriptionService {
       uploader: new TemporaryUploader({
         http,
         nativeBaseUrl: config.nativeBaseUrl,
-        headers: () => api.headers(),
+        headers: () => api.headers({ workspace: false }),
+        region: config.region,
+        userAgent: USER_AGENT,
         logger,
         attempts: config.uploadAttempts,
         timeoutMs: config.httpTimeoutMs,
@@ -106,7 +109,9 @@ export class TranscriptionService {
     // The budget starts now: every request made for this call ends by its deadline.
     const call: CallContext = { ...given, deadline: callDeadline(config, req.wait_seconds, given) };
     const explicitModel = req.model !== undefined && req.model.trim() !== '';
-    const asked = resolveModel(req.model);
+    const asked = resolveModel(
+      explicitModel ? req.model : (config.defaultModel ?? REGIONS[config.region].defaultModel),
+    );
     resolveApiKey(config); // fail before touching files or the network when no key is set
     call.onProgress?.({ stage: 'preparing' });
     const source = await resolveAudio(req.audio, {
@@ -129,7 +134,9 @@ export class TranscriptionService {
     explicitModel: boolean,
     asked: ModelInfo,
   ): Promise<TranscriptionResult> {
-    const { model, warnings } = routeRequest(req, asked, explicitModel, source);
+    const { config } = this.ctx;
+    const plan = { region: config.region, upload: uploadTargetFor(config) };
+    const { model, warnings } = routeRequest(req, asked, explicitModel, source, plan);
     if (model.mode !== 'sync') return transcribeAsync(this.ctx, req, model, source, warnings, call);
     try {
       return await transcribeSync(this.ctx, req, model, source, warnings, call);
@@ -138,7 +145,9 @@ export class TranscriptionService {
       const refused = err instanceof BadRequestError && REFUSED_FOR_LENGTH.test(err.message);
       const durationUnknown = source.kind === 'url' || source.duration === undefined;
       if (!refused || explicitModel || !durationUnknown) throw err;
-      const target = resolveModel(FILETRANS_MODEL);
+      const target = resolveModel(asyncCounterpart(model));
+      if (!regionOffers(config.region, target.id)) throw err;
+      if (source.kind === 'file' && plan.upload === 'none') throw err;
       if (source.kind === 'file' && !target.formats.has(source.format.container)) throw err;
       warnings.push(
         `${model.id} refused the audio as too long or too large (${err.message}); retried on ${target.id}, which takes up to 12 h.`,

@@ -1,4 +1,5 @@
 /** A sync model's call: the audio inline (a streamed data URI) or by URL, streamed back when someone listens. */
+import { readSampleRate } from '../audio/sample-rate.js';
 import { type AudioSource, dataUriStream, sourceStem } from '../audio/source.js';
 import type { DashScopeApi } from '../dashscope/api.js';
 import type { ModelInfo } from '../dashscope/models.js';
@@ -21,7 +22,18 @@ export async function transcribeSync(
   warnings: string[],
   call: CallContext,
 ): Promise<TranscriptionResult> {
-  const mapped = mapSyncOptions(req, model);
+  const facts =
+    source.kind === 'file'
+      ? {
+          container: source.format.container,
+          mime: source.format.mime,
+          sampleRate:
+            model.family === 'audio3-sync'
+              ? await readSampleRate(source.path, source.format.container)
+              : undefined,
+        }
+      : { url: source.url };
+  const mapped = mapSyncOptions(req, model, facts);
   let audio: string | ByteStream;
   if (source.kind === 'file') {
     call.onProgress?.({ stage: 'encoding' });
@@ -68,6 +80,7 @@ export async function transcribeSync(
     emotion: parsed.emotion,
     duration_s: source.kind === 'file' && source.duration ? round3(source.duration.seconds) : parsed.seconds,
     usage: parsed.usage,
+    sentences: parsed.sentences,
     warnings: [...warnings, ...mapped.warnings],
     source: req.audio,
     raw,

@@ -76,6 +76,7 @@ describe('qwen-asr-mcp transcribe / status', () => {
       '--print-response',
       '--diarization-enabled',
       '--speaker-count',
+      '--mask-sensitive-words',
     ])
       expect(help.stdout).toContain(flag);
     expect(help.stdout).toMatch(/130 interrupted/);
@@ -94,6 +95,10 @@ describe('qwen-asr-mcp transcribe / status', () => {
         /--speaker-count must be a whole number from 2/,
       ],
       [['transcribe', '--audio', 'a.wav', '--max-wait', 'soon'], /--max-wait takes seconds/],
+      [
+        ['transcribe', '--audio', 'a.wav', '--mask-sensitive-words', 'no'],
+        /--mask-sensitive-words takes true or false/,
+      ],
       [['transcribe', '--audio', join(home, 'missing.wav')], /No file at .*missing\.wav/],
       [['status'], /exactly one TASK_ID/],
     ];

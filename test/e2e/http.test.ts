@@ -23,7 +23,12 @@ beforeAll(async () => {
   copyFileSync(fixture('speech.mp3'), join(allowed, 'speech.mp3'));
 });
 afterAll(async () => {
+  // Wait for the exits: a server writes its code cache into HOME as it goes, before HOME is removed.
+  const exits = running
+    .filter((child) => child.exitCode === null && child.signalCode === null)
+    .map((child) => new Promise((resolve) => child.once('exit', resolve)));
   for (const child of running) child.kill('SIGTERM');
+  await Promise.all(exits);
   await fake.stop();
 });
 

@@ -204,13 +204,15 @@ describe('paraformer / fun-asr tasks against the fake', () => {
     expect(many.speakers).toBe(3);
   });
 
-  it('runs diarization on fun-asr when no model was named, and says so', async () => {
+  it('runs diarization on qwen-audio-3.0-asr-flash-filetrans when no model was named, and says so', async () => {
     const { service } = setup();
     const url = fake.addMedia('auto.wav', { durationS: 8, text: MEETING });
     const result = await service.transcribe({ audio: url, diarization_enabled: true });
-    expect(result.model).toBe('fun-asr');
-    expect(submitted().parameters).toEqual({ diarization_enabled: true });
-    expect(result.warnings.join('\n')).toMatch(/Speaker labels .* ran on fun-asr/);
+    expect(result.model).toBe('qwen-audio-3.0-asr-flash-filetrans');
+    expect(submitted().parameters).toEqual({ channel_id: [0], diarization_enabled: true });
+    expect(submitted().input).toEqual({ file_urls: [url] });
+    expect(result.warnings.join('\n')).toMatch(/Speaker labels .* ran on qwen-audio-3.0-asr-flash-filetrans/);
+    expect(result.speakers).toBe(2);
   });
 
   it('uploads local files for the family through the temporary upload', async () => {

@@ -15,9 +15,7 @@ export const transcribeInput = {
     .string()
     .max(100)
     .optional()
-    .describe(
-      'Leave unset to route. Or qwen3-asr-flash(-filetrans), paraformer-v2, paraformer-8k-v2, fun-asr(-mtl).',
-    ),
+    .describe('Unset: routed. Or e.g. qwen3-asr-flash(-filetrans), qwen-audio-3.1-asr-flash, fun-asr.'),
   language_hints: z
     .array(z.string().min(2).max(10))
     .max(10)
@@ -51,7 +49,7 @@ export const transcribeInput = {
     .max(32)
     .optional()
     .describe('Channels to transcribe (each billed).'),
-  diarization_enabled: z.boolean().optional().describe('Label speakers (fun-asr family).'),
+  diarization_enabled: z.boolean().optional().describe('Label speakers.'),
   speaker_count: z
     .number()
     .int()
@@ -60,6 +58,7 @@ export const transcribeInput = {
     .optional()
     .describe('Expected speakers (implies diarization).'),
   timestamp_alignment_enabled: z.boolean().optional().describe('Finer timestamps (fun-asr family).'),
+  mask_sensitive_words: z.boolean().optional().describe('false: no *** masking (file models).'),
   wait: z.boolean().optional().describe('false: return the task id at once.'),
   wait_seconds: z
     .number()
