@@ -19,6 +19,7 @@ import { request } from 'undici';
 import { FakeDashScope } from '../dev/fake-dashscope/server.js';
 import { writeWav } from '../test/helpers/wav.js';
 import { type AgentResults, agentResults } from './agent-results.js';
+import { type LongRun, longRecording } from './long-recording.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const SERVER = join(ROOT, 'dist', 'index.js');
@@ -33,6 +34,9 @@ export interface BenchOptions {
   latencyMs: number;
   pollTasks: number;
   pollRunMs: number;
+  /** The longest recording, end to end: its hours and its transcript's words (0 hours: skipped). */
+  longHours: number;
+  longWords: number;
   /** Agent-facing sizes: a long transcript's characters, a timed transcript's words, a streamed call's words. */
   longChars: number;
   resourceWords: number;
@@ -48,6 +52,8 @@ export const FULL: BenchOptions = {
   latencyMs: 300,
   pollTasks: 50,
   pollRunMs: 5000,
+  longHours: 12,
+  longWords: 110_000,
   longChars: 50_000,
   resourceWords: 6000,
   streamWords: 200,
@@ -62,6 +68,8 @@ export const SMOKE: BenchOptions = {
   latencyMs: 50,
   pollTasks: 4,
   pollRunMs: 200,
+  longHours: 0.05,
+  longWords: 500,
   longChars: 5000,
   resourceWords: 300,
   streamWords: 20,
@@ -111,6 +119,7 @@ export interface BenchResults {
   };
   streaming: { first_words_ms: number; whole_ms: number };
   agent: AgentResults;
+  long_recording: { bucket: LongRun; temporary: LongRun; hours: number };
   figures: Figure[];
 }
 
@@ -515,6 +524,12 @@ export async function runBenchmarks(
     const poll = await polling(o, dir, log);
     const stream = await streaming(dir, log);
     const agent = await agentResults((f) => spawnServer(SERVER, baseEnv(f, dir)), o, log);
+    const long = await longRecording(
+      (env) => spawnServer(SERVER, env),
+      dir,
+      { hours: o.longHours, words: o.longWords },
+      log,
+    );
     const results: BenchResults = {
       date: new Date().toISOString(),
       machine: {
@@ -532,6 +547,7 @@ export async function runBenchmarks(
       polling: poll,
       streaming: stream,
       agent,
+      long_recording: { ...long, hours: o.longHours },
       figures: [],
     };
     results.figures = figures(results);
@@ -613,7 +629,18 @@ function figures(r: BenchResults): Figure[] {
       ratio: round(r.streaming.first_words_ms / r.streaming.whole_ms, 2),
     },
     ...agentFigures(r.agent),
+    ...longFigures(r.long_recording),
   ];
+}
+
+function longFigures(l: BenchResults['long_recording']): Figure[] {
+  return [l.bucket, l.temporary].map((run) => ({
+    name: `${l.hours} h recording end to end via ${run.path} (${run.file_mb} MB file, ${run.words.toLocaleString('en')}-word transcript with word timings, ${run.pages} pages read)`,
+    value: `${run.wall_s} s wall, server CPU ${run.cpu_after_finish_s} s after the task finished, peak RSS ${run.peak_rss_mb} MB`,
+    baseline: `upload ${run.upload_s} s; saved ${run.saved.join(', ')}`,
+    target: 'CPU after the task ≤ 2 s; peak RSS ≤ 200 MB',
+    met: run.cpu_after_finish_s <= 2 && run.peak_rss_mb <= 200,
+  }));
 }
 
 function agentFigures(a: AgentResults): Figure[] {

@@ -56,6 +56,10 @@ export const resultShape = {
     .describe('What the service read from the file'),
   speakers: z.number().optional().describe('Distinct speakers found (diarization)'),
   usage: freeObject.optional().describe("The service's usage report"),
+  cost_estimate: z
+    .object({ usd: z.number(), basis: z.enum(['per_second', 'per_token']), price_table_date: z.string() })
+    .optional()
+    .describe('List-price estimate from the dated price table; absent when unpriced'),
   sentences: z
     .union([z.array(sentence), leftOut])
     .optional()
