@@ -10,13 +10,17 @@ export async function* pieces(parts: (Buffer | ByteStream)[], signal?: AbortSign
   }
 }
 
-/** The whole body as text, refusing (and discarding) one that grows past `max` bytes. */
+/**
+ * The whole body as text, refusing (and discarding) one that grows past `max` bytes. Decoded as it
+ * arrives, so a 20 MB transcript is held once as text, not also as chunks and their concatenation.
+ */
 export async function readCapped(
   body: AsyncIterable<Buffer> & { destroy?: (e?: Error) => void },
   max: number,
   purpose: string,
 ): Promise<string> {
-  const chunks: Buffer[] = [];
+  const decoder = new TextDecoder();
+  let text = '';
   let total = 0;
   for await (const chunk of body) {
     total += chunk.length;
@@ -26,9 +30,9 @@ export async function readCapped(
         `The answer to the request to ${purpose} was larger than ${Math.round(max / 1048576)} MiB and was not read.`,
       );
     }
-    chunks.push(chunk);
+    text += decoder.decode(chunk, { stream: true });
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return text + decoder.decode();
 }
 
 /** A `request_id` field of a JSON answer, when it has one. */

@@ -24,7 +24,10 @@ const KEEP = 8;
 export class Renderings {
   private readonly cache = new Map<string, Rendering>();
 
-  constructor(private readonly find: (id: string) => Promise<TranscriptionResult | undefined>) {}
+  constructor(
+    private readonly find: (id: string) => Promise<TranscriptionResult | undefined>,
+    private readonly findText: (id: string) => Promise<{ transcriptId: string; text: string } | undefined>,
+  ) {}
 
   /** The transcript saved under `id` (a transcript id or a task id) in `format`. */
   async get(id: string, format: Format): Promise<Rendering> {
@@ -35,17 +38,31 @@ export class Renderings {
       this.cache.set(`${id}\n${format}`, hit);
       return hit;
     }
-    const saved = await this.find(id);
-    if (!saved?.transcript_id) {
+    // Plain text comes from the .txt alone: no need to parse the JSON with every word timing.
+    const textOnly = format === 'text' ? await this.findText(id) : undefined;
+    const saved = textOnly ? undefined : await this.find(id);
+    if (!textOnly && !saved?.transcript_id) {
       throw new NotFoundError(`No saved transcript under "${id.slice(0, 120)}".`, {
         hint: 'Pass the transcript_id (or task_id) from an asr_transcribe or asr_task_status result; resources/list shows the saved ones.',
       });
     }
-    const rendering = render(saved, format);
+    const rendering = textOnly
+      ? renderText(textOnly.transcriptId, textOnly.text)
+      : render(saved as TranscriptionResult, format);
     this.cache.set(`${id}\n${format}`, rendering);
     if (this.cache.size > KEEP) this.cache.delete(this.cache.keys().next().value as string);
     return rendering;
   }
+}
+
+function renderText(transcriptId: string, text: string): Rendering {
+  return {
+    transcriptId,
+    format: 'text',
+    text,
+    boundaries: sentenceBoundaries(text),
+    measured: measure(text),
+  };
 }
 
 function render(saved: TranscriptionResult, format: Format): Rendering {

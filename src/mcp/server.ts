@@ -95,7 +95,10 @@ export function buildMcpServer(config: Config, deps: ServerDeps): McpServer {
   let renderings = renderingsOf.get(deps.service);
   if (!renderings) {
     const service = deps.service;
-    renderings = new Renderings((id) => service.savedTranscript(id));
+    renderings = new Renderings(
+      (id) => service.savedTranscript(id),
+      (id) => service.savedTranscriptText(id),
+    );
     renderingsOf.set(service, renderings);
   }
   registerTools(server, { config, logger: deps.logger, service: deps.service, renderings });

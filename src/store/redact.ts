@@ -5,16 +5,19 @@
  * the stored copies are masked.
  */
 import { redactUrl, redactUrlsInText } from '../util/redact-url.js';
+import { scrub } from '../util/secrets.js';
 
 function maskString(text: string): string {
-  // Cheap test first: most strings (words of a transcript) hold no URL at all.
+  // Secrets first (an API key a response echoed), then URLs; most strings (the words of a transcript)
+  // hold neither, and cost one scan each.
+  text = scrub(text);
   if (!/https?:/i.test(text)) return text;
   // The whole string first (a URL as the caller gave it, with the odd prefixes fetch accepts), then any
   // URL inside free text.
   return redactUrlsInText(redactUrl(text));
 }
 
-/** A deep copy of a JSON-like value with every string masked. */
+/** A deep copy of a JSON-like value with every string masked (URL credentials and secrets). */
 export function maskUrls<T>(value: T): T {
   return walk(value) as T;
 }
@@ -26,6 +29,28 @@ function walk(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value)) out[key] = walk(v);
     return out;
+  }
+  return value;
+}
+
+/**
+ * The same masking done in place, for a value this process built and owns (a fresh result): a
+ * 12-hour transcript is 200,000 small objects, and a copy of them is memory held at the peak.
+ */
+export function maskUrlsInPlace<T>(value: T): T {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (typeof v === 'string') value[i] = maskString(v);
+      else maskUrlsInPlace(v);
+    }
+  } else if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      const v = obj[key];
+      if (typeof v === 'string') obj[key] = maskString(v);
+      else maskUrlsInPlace(v);
+    }
   }
   return value;
 }

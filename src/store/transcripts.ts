@@ -17,7 +17,7 @@ import { scrub } from '../util/secrets.js';
 import { createFileAtomic, type WriteNew, writeNewFile } from './atomic.js';
 import { MemoryTranscripts } from './memory.js';
 import type { OutputDirs } from './paths.js';
-import { maskUrls } from './redact.js';
+import { maskUrlsInPlace } from './redact.js';
 
 const ID_PATTERN = /^[0-9]{8}-[0-9]{6}-[A-Za-z0-9._-]{1,64}-[0-9a-f]{6}$/;
 const SET_MEMBER = /^(.+)\.(txt|srt|vtt)$/;
@@ -34,10 +34,15 @@ function stamp(date: Date): string {
   return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
 }
 
-/** The stored form: URLs masked, secrets scrubbed, and the result exactly as a reader will load it. */
+/**
+ * The stored form: URLs masked, secrets scrubbed (string by string, in one copy), and the result exactly
+ * as a reader will load it. Compact JSON: a 12-hour transcript with word timings is tens of MB, and
+ * every extra copy of it is memory the server holds at its peak.
+ */
 function stored(result: TranscriptionResult): { json: string; result: TranscriptionResult } {
-  const json = `${scrub(JSON.stringify(maskUrls(result), null, 2))}\n`;
-  return { json, result: JSON.parse(json) as TranscriptionResult };
+  // A shallow copy is ours to change; the nested responses and sentences were built for this result.
+  const masked = maskUrlsInPlace(result);
+  return { json: `${JSON.stringify(masked)}\n`, result: masked };
 }
 
 /** A set the disk refused; `transcriptId` is the id it was to have, free again now that its files are gone. */
@@ -126,7 +131,8 @@ export class TranscriptStore {
     const written: string[] = [];
     for (const [path, data] of pieces) {
       try {
-        await createFileAtomic(path, scrub(data), this.write);
+        // The JSON was masked string by string already; a second pass over tens of MB would only copy it.
+        await createFileAtomic(path, path === files.json ? data : scrub(data), this.write);
         written.push(path);
       } catch (err) {
         await Promise.all(written.map((p) => rm(p, { force: true }).catch(() => {})));

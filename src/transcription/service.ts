@@ -28,7 +28,7 @@ import { callDeadline } from './deadline.js';
 import { transcribeAsync } from './jobs.js';
 import { RateLimiter } from './pacing.js';
 import { routeRequest } from './routing.js';
-import { findSavedTranscript, taskStatus } from './status.js';
+import { findSavedText, findSavedTranscript, taskStatus } from './status.js';
 import { transcribeSync } from './sync.js';
 
 export interface ServiceDeps {
@@ -166,6 +166,11 @@ export class TranscriptionService {
   /** A saved transcript by transcript id or task id; undefined when there is none. */
   savedTranscript(id: string): Promise<TranscriptionResult | undefined> {
     return findSavedTranscript(this.ctx, id);
+  }
+
+  /** Only the text of a saved transcript, by transcript id or task id. */
+  savedTranscriptText(id: string): Promise<{ transcriptId: string; text: string } | undefined> {
+    return findSavedText(this.ctx, id);
   }
 
   /** Ids of the saved transcripts, newest first. */

@@ -96,8 +96,26 @@ export async function findSavedTranscript(
 ): Promise<TranscriptionResult | undefined> {
   const direct = await ctx.transcripts.load(id);
   if (direct) return direct;
+  const transcriptId = await transcriptIdOfTask(ctx, id);
+  return transcriptId ? ctx.transcripts.load(transcriptId) : undefined;
+}
+
+/**
+ * Only the text of a saved transcript (its .txt), without reading the JSON: paging the plain text of a
+ * 12-hour transcript then never parses its tens of MB of word timings.
+ */
+export async function findSavedText(
+  ctx: ServiceContext,
+  id: string,
+): Promise<{ transcriptId: string; text: string } | undefined> {
+  const transcriptId =
+    (await ctx.transcripts.loadText(id)) !== undefined ? id : await transcriptIdOfTask(ctx, id);
+  const file = transcriptId ? await ctx.transcripts.loadText(transcriptId) : undefined;
+  return transcriptId && file !== undefined ? { transcriptId, text: file.replace(/\n$/, '') } : undefined;
+}
+
+async function transcriptIdOfTask(ctx: ServiceContext, id: string): Promise<string | undefined> {
   const record = await ctx.tasks.get(id);
   const taskRecord = record?.task_id && record.task_id !== id ? await ctx.tasks.get(record.task_id) : record;
-  const transcriptId = taskRecord?.transcript_id ?? record?.transcript_id;
-  return transcriptId ? ctx.transcripts.load(transcriptId) : undefined;
+  return taskRecord?.transcript_id ?? record?.transcript_id;
 }

@@ -10,6 +10,7 @@
  */
 import type { TranscriptionResult } from '../../domain/result.js';
 import { lastAtMost, sentenceBoundaries } from '../../format/boundaries.js';
+import { jsonSize } from '../../format/json-size.js';
 import { page } from '../../format/pages.js';
 import { codePointIndex, estimateTokens, measure } from '../../format/tokens.js';
 
@@ -35,22 +36,34 @@ export interface ToolPayload {
 }
 
 const tokensOf = (value: unknown) => estimateTokens(JSON.stringify(value) ?? '');
-const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '');
 
 export function toToolPayload(result: TranscriptionResult, limits: ResultLimits): ToolPayload {
   const { text: wholeText, sentences, raw, ...rest } = result;
 
-  // structuredContent: everything while it fits; then sentences, then raw give way.
+  // structuredContent: everything while it fits; then sentences, then raw give way. Each part is
+  // measured once: for a 12-hour transcript they are tens of MB of JSON.
   const structured: Record<string, unknown> = { ...rest };
-  if (sentences !== undefined) structured.sentences = sentences;
-  structured.raw = raw ?? null;
-  const fits = () => tokensOf(structured) + estimateTokens(wholeText) <= limits.maxResultTokens;
-  if (!fits() && sentences !== undefined)
-    structured.sentences = { truncated: true, bytes: bytesOf(sentences) };
-  if (!fits() && raw) structured.raw = { truncated: true, bytes: bytesOf(raw) };
+  const sentencesSize = sentences === undefined ? { bytes: 0, tokens: 0 } : jsonSize(sentences);
+  const rawSize = raw === undefined || raw === null ? { bytes: 0, tokens: 0 } : jsonSize(raw);
+  const sizes = {
+    rest: tokensOf(rest),
+    sentences: sentencesSize.tokens,
+    raw: rawSize.tokens,
+    text: estimateTokens(wholeText),
+  };
+  let keepSentences = sentences !== undefined;
+  let keepRaw = !!raw;
+  const fits = () =>
+    sizes.rest + sizes.text + (keepSentences ? sizes.sentences : 0) + (keepRaw ? sizes.raw : 0) <=
+    limits.maxResultTokens;
+  if (!fits()) keepSentences = false;
+  if (!fits()) keepRaw = false;
+  if (sentences !== undefined)
+    structured.sentences = keepSentences ? sentences : { truncated: true, bytes: sentencesSize.bytes };
+  structured.raw = !raw ? null : keepRaw ? raw : { truncated: true, bytes: rawSize.bytes };
 
   // Block 2: the result without its text and sentences; raw only while small.
-  const rawBytes = raw ? bytesOf(raw) : 0;
+  const rawBytes = rawSize.bytes;
   const rawInline = !raw || rawBytes <= RAW_INLINE_BYTES;
   const block2: Record<string, unknown> = { ...rest, text_in: 'content block 1' };
   // The inline raw answer already carries the usage report: once is enough.
