@@ -2,6 +2,9 @@
  * Duration from container headers, without decoding. Each reader touches a few kilobytes at known places
  * (the start, an index atom, the last Ogg page), so a two-hour file costs the same as a two-second one.
  * Every reader returns undefined rather than guess when the header is not what it expects.
+ *
+ * Over 300 lines on purpose: one small reader per container (WAV, AIFF, MP3, FLAC, MP4, Ogg, WebM,
+ * WMA, FLV, AAC, AMR, AVI) sharing the same byte-reading helpers; each reader is read on its own.
  */
 import type { FileHandle } from 'node:fs/promises';
 import type { Container } from './sniff.js';

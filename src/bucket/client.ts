@@ -3,6 +3,9 @@
  * local file, a presigned GET for the model to download it, a signed DELETE when its task ends, and a
  * sweep of forgotten uploads (ListObjectsV2 under the prefix). Requests go out through the shared undici
  * transport handed in by the service; nothing here knows DashScope.
+ *
+ * Over 300 lines on purpose: upload, presign, delete and the sweep share one signing and error path
+ * (which setting to check for which answer), and splitting them would scatter it.
  */
 import { randomUUID } from 'node:crypto';
 import { basename, extname } from 'node:path';

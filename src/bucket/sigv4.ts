@@ -4,6 +4,9 @@
  *
  * Canonicalisation follows S3's rules, which differ from other AWS services in two ways: the path is
  * URI-encoded once (not twice) and never normalised (`a/../b` and `//` are distinct object keys).
+ *
+ * Over 300 lines on purpose: the signer and the verifier must canonicalise identically, so they live
+ * together.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 

@@ -3,6 +3,9 @@
  * deadlines (the HTTP timeout, or the caller's own deadline when sooner), one retry policy (Retry-After first, then jittered exponential backoff, bounded) and
  * response size caps. What an error answer means is the caller's to say (`errorFor`); the dispatcher
  * is injectable for tests.
+ *
+ * Over 300 lines on purpose: the retry loop, the per-attempt deadline and the mapping of transport
+ * failures are one policy, easier to check in one place.
  */
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';

@@ -6,6 +6,9 @@
  * (never held whole), answered with a JSON-RPC error that names the limit, and reading goes on.
  * Input is kept as a list of chunks and only new bytes are scanned for newlines (no O(n²)
  * re-concatenation), and output goes through one queue with at most one 'drain' listener.
+ *
+ * Over 300 lines on purpose: reading, the oversized-line recovery and the write queue are one small
+ * state machine over the two streams.
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
