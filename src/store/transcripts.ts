@@ -42,6 +42,10 @@ function stamp(date: Date): string {
 function stored(result: TranscriptionResult): { json: string; result: TranscriptionResult } {
   // A shallow copy is ours to change; the nested responses and sentences were built for this result.
   const masked = maskUrlsInPlace(result);
+  // As a reader will load it: a key set to undefined is no key at all in JSON.
+  for (const key of Object.keys(masked) as (keyof TranscriptionResult)[]) {
+    if (masked[key] === undefined) delete masked[key];
+  }
   return { json: `${JSON.stringify(masked)}\n`, result: masked };
 }
 

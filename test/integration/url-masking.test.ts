@@ -66,7 +66,7 @@ describe('URL credentials in saved copies', () => {
     expect(JSON.parse(record).source).toBe(masked);
     expect(loaded?.source).toBe(masked);
     // The service echoes file_url in its answers; the saved raw answer has it masked too.
-    expect(json).toContain(`"file_url": "${masked}"`);
+    expect(json).toContain(`"file_url":"${masked}"`);
     // Still exactly one of each file: nothing else was written with the URL in it.
     expect(readdirSync(dirs.get().tasks)).toEqual([`${result.task_id}.json`]);
   });
