@@ -10,6 +10,7 @@ import type { Sentence, Word } from '../domain/result.js';
 import { type Json, malformed, num, obj, str } from './json.js';
 import type { ModelInfo } from './models.js';
 import type { MappedOptions } from './options.js';
+import { parseWord } from './parse.js';
 
 /** Codes listed for Qwen-Audio 3.x and fun-asr-flash-2026-06-15 (note `tl`, not qwen3's `fil`; no `yue`). */
 const LANGUAGES = new Set(
@@ -222,17 +223,6 @@ export interface Audio3Parsed {
   sentences?: Sentence[];
 }
 
-function word(w: unknown): Word | undefined {
-  const o = obj(w);
-  if (!o) return undefined;
-  return {
-    begin_ms: num(o.begin_time) ?? 0,
-    end_ms: num(o.end_time) ?? 0,
-    text: str(o.text) ?? '',
-    punctuation: str(o.punctuation) ?? '',
-  };
-}
-
 function sentence(s: Json): Sentence {
   const out: Sentence = {
     begin_ms: num(s.begin_time) ?? 0,
@@ -241,7 +231,7 @@ function sentence(s: Json): Sentence {
   };
   const speaker = num(s.speaker_id);
   if (speaker !== undefined) out.speaker_id = speaker;
-  if (Array.isArray(s.words)) out.words = s.words.map(word).filter((w): w is Word => !!w);
+  if (Array.isArray(s.words)) out.words = s.words.map(parseWord).filter((w): w is Word => !!w);
   return out;
 }
 

@@ -159,7 +159,8 @@ function parseAudioInfo(root: Json | undefined): AudioInfo | undefined {
   return Object.keys(info).length > 0 ? info : undefined;
 }
 
-function parseWord(w: unknown): Word | undefined {
+/** One word of a transcript, times in ms (the same shape in every model's answer). */
+export function parseWord(w: unknown): Word | undefined {
   const o = obj(w);
   if (!o) return undefined;
   return {

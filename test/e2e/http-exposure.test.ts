@@ -13,7 +13,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { tempDir } from '../helpers/env.js';
-import { SERVER_ENTRY } from '../helpers/mcp.js';
+import { SERVER_ENTRY, stopAll } from '../helpers/mcp.js';
 
 const fake = new FakeDashScope();
 const home = tempDir();
@@ -21,12 +21,7 @@ const running: ChildProcess[] = [];
 const TOKEN = 'exposure-test-token-0123456789abcdef';
 beforeAll(() => fake.start());
 afterAll(async () => {
-  // Wait for the exits: a server writes its code cache into HOME as it goes, before HOME is removed.
-  const exits = running
-    .filter((child) => child.exitCode === null && child.signalCode === null)
-    .map((child) => new Promise((resolve) => child.once('exit', resolve)));
-  for (const child of running) child.kill('SIGTERM');
-  await Promise.all(exits);
+  await stopAll(running);
   await fake.stop();
 });
 

@@ -12,7 +12,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { fixture, tempDir } from '../helpers/env.js';
-import { SERVER_ENTRY, type ToolResult } from '../helpers/mcp.js';
+import { SERVER_ENTRY, stopAll, type ToolResult } from '../helpers/mcp.js';
 
 const fake = new FakeDashScope({ runMs: 30 });
 const home = tempDir();
@@ -23,12 +23,7 @@ beforeAll(async () => {
   copyFileSync(fixture('speech.mp3'), join(allowed, 'speech.mp3'));
 });
 afterAll(async () => {
-  // Wait for the exits: a server writes its code cache into HOME as it goes, before HOME is removed.
-  const exits = running
-    .filter((child) => child.exitCode === null && child.signalCode === null)
-    .map((child) => new Promise((resolve) => child.once('exit', resolve)));
-  for (const child of running) child.kill('SIGTERM');
-  await Promise.all(exits);
+  await stopAll(running);
   await fake.stop();
 });
 
