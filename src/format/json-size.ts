@@ -18,22 +18,23 @@ export function jsonSize(value: unknown): JsonSize {
 }
 
 function walk(value: unknown, c: { bytes: number; wide: number; narrow: number }): void {
-  if (typeof value === 'string') return text(value, c);
-  if (typeof value === 'number') return plain(Number.isFinite(value) ? String(value) : 'null', c);
-  if (typeof value === 'boolean') return plain(value ? 'true' : 'false', c);
-  if (value === null) return plain('null', c);
-  if (Array.isArray(value)) {
+  if (typeof value === 'string') text(value, c);
+  else if (typeof value === 'number') plain(Number.isFinite(value) ? String(value) : 'null', c);
+  else if (typeof value === 'boolean') plain(value ? 'true' : 'false', c);
+  else if (value === null) plain('null', c);
+  else if (Array.isArray(value)) {
     plain('[]', c);
     value.forEach((item, i) => {
       if (i > 0) plain(',', c);
       // undefined and functions serialize as null inside arrays.
       walk(item === undefined || typeof item === 'function' ? null : item, c);
     });
-    return;
-  }
-  if (typeof value === 'object') {
+  } else if (typeof value === 'object') {
     const withJson = value as { toJSON?: () => unknown };
-    if (typeof withJson.toJSON === 'function') return walk(withJson.toJSON(), c);
+    if (typeof withJson.toJSON === 'function') {
+      walk(withJson.toJSON(), c);
+      return;
+    }
     plain('{}', c);
     let first = true;
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
