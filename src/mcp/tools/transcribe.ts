@@ -9,8 +9,12 @@ export const transcribeInput = {
   audio: z
     .string()
     .min(1)
-    .max(4096)
-    .describe('Local path or http(s) URL of an audio/video file, any length.'),
+    .max(16 * 1024 * 1024)
+    // Paths and URLs stay short; only inline audio (a data: URI, ≤ 7 MiB decoded) is long.
+    .refine((a) => a.length <= 4096 || /^\s*data:/i.test(a), '`audio` path or URL is over 4096 characters')
+    .describe(
+      'Local path or http(s) URL of an audio/video file, any length; or a data: URI (≤7 MiB, ≤5 min).',
+    ),
   model: z
     .string()
     .max(100)
