@@ -37,6 +37,8 @@ export interface Config {
   cwd: string;
   /** ASR_ALLOWED_DIRS: directories local audio may be read from (absolute, `~` expanded). */
   allowedDirs: string[] | undefined;
+  /** ASR_VIEWER_MEDIA_ORIGINS: origins whose audio the transcript viewer may play (its media domains). */
+  viewerMediaOrigins: string[];
 }
 
 type Region = 'cn-beijing' | 'ap-southeast-1' | 'us-east-1';
@@ -113,7 +115,28 @@ export function loadConfig(
     home,
     cwd,
     allowedDirs: allowedDirs(env.ASR_ALLOWED_DIRS, home, cwd),
+    viewerMediaOrigins: mediaOrigins(env.ASR_VIEWER_MEDIA_ORIGINS),
   };
+}
+
+/** Comma or space separated http(s) origins (`https://media.example.com`), kept as origins only. */
+function mediaOrigins(value: string | undefined): string[] {
+  const origins = new Set<string>();
+  for (const item of (value ?? '').split(/[\s,]+/).filter(Boolean)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== '')) {
+      throw new ConfigurationError(
+        `ASR_VIEWER_MEDIA_ORIGINS entry "${item}" is not an http(s) origin. Example: https://media.example.com`,
+      );
+    }
+    origins.add(url.origin);
+  }
+  return [...origins];
 }
 
 /** Path-delimiter separated (`:` on Linux and macOS, `;` on Windows); empty entries ignored. */
