@@ -131,6 +131,7 @@ function show(r: ResultView): void {
     }
     setMeta(`Transcript ${r.transcript_id ?? ''}`);
     render();
+    updateExports();
     return;
   }
   if (r.status === 'PENDING' || r.status === 'RUNNING' || r.status === 'UNKNOWN') {
