@@ -230,12 +230,16 @@ describe('the transcript viewer in Chromium', () => {
     const copied = await page.evaluate(() =>
       (globalThis as unknown as Browserish).navigator.clipboard.readText().catch(() => ''),
     );
-    if (copied) expect(copied).toMatch(/^\[0:\d\d\] Speaker 1: Marketing asks for more\.$/);
+    expect(copied).toBe('[0:24] Speaker 1: Marketing asks for more.');
     await rows.nth(0).focus();
     await rows.nth(0).press('ArrowDown');
     expect(
       await rows.nth(1).evaluate((el) => el === (globalThis as unknown as Browserish).document.activeElement),
     ).toBe(true);
+    await rows.nth(1).press('Enter');
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as Browserish).navigator.clipboard.readText()))
+      .toBe('[0:12] Speaker 2: The budget is tight this year.');
     await view.locator('body').press('/');
     expect(
       await view
