@@ -19,6 +19,8 @@ export interface InlineAudio {
   format: SniffResult;
   duration: DurationEstimate | undefined;
   sha256: string;
+  /** The decoded bytes (for a temporary upload when the audio is too long to send inline). */
+  data: Buffer;
   /** `data:<mime>;base64,… (<n> bytes, sha256 <hex>)`: what results and saved files show. */
   summary: string;
 }
@@ -75,6 +77,7 @@ export async function resolveInlineAudio(input: string): Promise<InlineAudio> {
     format,
     duration,
     sha256,
+    data: bytes,
     summary: `data:${format.mime};base64,… (${bytes.length} bytes, sha256 ${sha256})`,
   };
 }

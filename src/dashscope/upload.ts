@@ -26,6 +26,9 @@ export interface UploadDeps {
   now?: () => number;
 }
 
+/** What is uploaded: a local file (read from disk), or audio held in memory (`data`, inline audio). */
+type UploadSource = Pick<FileAudio, 'path' | 'name' | 'size' | 'format'> & { data?: Buffer };
+
 export interface UploadProgress {
   sent: number;
   total: number;
@@ -74,7 +77,7 @@ export class TemporaryUploader {
 
   /** Uploads the file and returns its `oss://` URL. */
   async upload(
-    file: FileAudio,
+    file: UploadSource,
     model: string,
     opts: { signal?: AbortSignal; onProgress?: (p: UploadProgress) => void } = {},
   ): Promise<string> {
@@ -119,7 +122,7 @@ export class TemporaryUploader {
   }
 
   private async post(
-    file: FileAudio,
+    file: UploadSource,
     policy: UploadPolicy,
     key: string,
     opts: { signal?: AbortSignal; onProgress?: (p: UploadProgress) => void },
@@ -148,10 +151,13 @@ export class TemporaryUploader {
     // `file` must be the last field: OSS ignores fields after it.
     async function* body(): AsyncGenerator<Buffer> {
       yield head;
-      for await (const chunk of createReadStream(file.path, {
-        // 1 MiB reads: at 256 KiB the per-chunk cost held a loopback upload to a quarter of curl's speed.
-        highWaterMark: 1024 * 1024,
-      }) as AsyncIterable<Buffer>) {
+      const chunks = file.data
+        ? inMemory(file.data)
+        : (createReadStream(file.path, {
+            // 1 MiB reads: at 256 KiB the per-chunk cost held a loopback upload to a quarter of curl's speed.
+            highWaterMark: 1024 * 1024,
+          }) as AsyncIterable<Buffer>);
+      for await (const chunk of chunks) {
         sent += chunk.length;
         if (sent > file.size) throw new UploadError(`${file.path} grew while it was being uploaded.`);
         report?.({ sent, total: file.size });
@@ -201,6 +207,10 @@ export class TemporaryUploader {
       );
     }
   }
+}
+
+function* inMemory(data: Buffer): Generator<Buffer> {
+  for (let at = 0; at < data.length; at += 1024 * 1024) yield data.subarray(at, at + 1024 * 1024);
 }
 
 function quoteSafe(name: string): string {

@@ -59,21 +59,42 @@ describe('inline audio (data: URI)', () => {
     await service.close();
   });
 
-  it('refuses inline audio longer than 5 minutes with the ways out, and non-audio by its bytes', async () => {
+  it('uploads inline audio longer than 5 minutes from memory and runs it as a task, saved under the summary', async () => {
+    const config = testConfig(fake, home, { ASR_POLL_INTERVAL_MS: '20', ASR_POLL_MAX_INTERVAL_MS: '50' });
+    const { service } = makeService(config);
+    const bytes = readFileSync(fixture('long-6min-cbr.mp3'));
+    const b64 = bytes.toString('base64');
+    const uploads = fake.count('upload');
+    const result = await service.transcribe({ audio: `data:audio/mpeg;base64,${b64}` });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.model).toMatch(/^qwen3-asr-flash-filetrans/);
+    expect(fake.count('upload')).toBe(uploads + 1);
+    expect(result.warnings.join('\n')).toMatch(
+      /lasts 6 min 01 s, over the 5 min 00 s .* uploaded from memory/,
+    );
+    expect(result.source).toMatch(/^data:audio\/mpeg;base64,… \(361413 bytes, sha256 [0-9a-f]{64}\)$/);
+    const saved = walk(config.outputDir)
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    expect(saved).not.toContain(b64.slice(0, 64));
+    expect(saved).not.toMatch(/"source": ?"oss:/);
+    await service.close();
+  });
+
+  it('refuses an explicit sync model for long inline audio with the way out, and non-audio by its bytes', async () => {
     const { service } = makeService(testConfig(fake, home));
     const long = readFileSync(fixture('long-6min-cbr.mp3')).toString('base64');
-    const err = await service.transcribe({ audio: `data:audio/mpeg;base64,${long}` }).catch((e) => e);
+    const err = await service
+      .transcribe({ audio: `data:audio/mpeg;base64,${long}`, model: 'qwen3-asr-flash' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).message).toMatch(/lasts 6 min 01 s, over the 5 min 00 s/);
-    expect((err as InputError).hint).toMatch(/local path or an http\(s\) URL/);
+    expect((err as InputError).hint).toMatch(/qwen3-asr-flash-filetrans/);
     const text = Buffer.from('hello, not audio at all').toString('base64');
     await expect(service.transcribe({ audio: `data:audio/wav;base64,${text}` })).rejects.toThrow(
       /not an audio or video file/,
     );
     await expect(service.transcribe({ audio: 'data:audio/wav,raw' })).rejects.toThrow(/not a base64 one/);
-    await expect(
-      service.transcribe({ audio: `data:audio/mpeg;base64,${long}`, async: true }),
-    ).rejects.toThrow(/inline audio runs only on a sync model/);
     await service.close();
   });
 });
