@@ -12,7 +12,7 @@
  * state go to test/artifacts/ (git-ignored).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { type Browser, chromium, type FrameLocator, type Page } from 'playwright-core';
@@ -135,6 +135,21 @@ async function hostPage(): Promise<Page> {
   await context.route(`${origin}/host.html`, (route) =>
     route.fulfill({ contentType: 'text/html', body: hostHtml }),
   );
+  // The fake's media URLs (an origin in ASR_VIEWER_MEDIA_ORIGINS) play the 3-second tone.
+  await context.route(`${new URL(fake.url).origin}/media/*`, (route) => {
+    // With byte ranges, as a media server answers (the browser seeks with them).
+    const body = readFileSync(join(home, 'tone.wav'));
+    const m = /bytes=(\d+)-(\d*)/.exec(route.request().headers().range ?? '');
+    if (!m) return route.fulfill({ contentType: 'audio/wav', headers: { 'accept-ranges': 'bytes' }, body });
+    const start = Number(m[1]);
+    const end = m[2] ? Math.min(Number(m[2]), body.length - 1) : body.length - 1;
+    return route.fulfill({
+      status: 206,
+      contentType: 'audio/wav',
+      headers: { 'accept-ranges': 'bytes', 'content-range': `bytes ${start}-${end}/${body.length}` },
+      body: body.subarray(start, end + 1),
+    });
+  });
   const page = await context.newPage();
   // The view's own origin (hosts use a sandbox origin): the page the host asked for, with its CSP.
   const sandbox = origin.replace('//127.0.0.1:', '//localhost:');
@@ -275,6 +290,28 @@ describe('the transcript viewer in Chromium', () => {
     await page.context().close();
   });
 
+  it('plays audio from an allowed origin: the sentence playing is highlighted, a click seeks', async () => {
+    const page = await hostPage();
+    const media = fake.addMedia('tone.mp3', { durationS: 3, text: 'One tone. Still the tone. The end.' });
+    await open(page, 'asr_transcribe', { audio: media, timestamp_granularities: ['sentence'] });
+    const view = page.frameLocator('#frame');
+    const rows = view.locator('li.s');
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await view.locator('#player-box').isVisible()).toBe(true);
+    expect(await view.locator('#note').isVisible()).toBe(false);
+    const begin = Number((await rows.nth(2).locator('.t').textContent())!.split(':')[1]);
+    await rows.nth(2).click();
+    await expect
+      .poll(() =>
+        view.locator('#player').evaluate((el) => (el as unknown as { currentTime: number }).currentTime),
+      )
+      .toBeGreaterThanOrEqual(begin);
+    await expect.poll(() => view.locator('li.s.now').count(), { timeout: 10_000 }).toBe(1);
+    expect(await rows.nth(2).getAttribute('class')).toMatch(/\bnow\b/);
+    await shot(page, 'viewer-playing');
+    await page.context().close();
+  });
+
   it('follows a running task (stage, progress, elapsed time) by polling through the host, then shows the transcript', async () => {
     const page = await hostPage();
     const media = fake.addMedia('later.mp3', { durationS: 90, text: 'It took a while. Here it is.' });
@@ -380,6 +417,8 @@ describe('the transcript viewer in Chromium', () => {
     const sent = fake.requests.slice(before).map((r) => JSON.stringify(r.json ?? ''));
     expect(sent.some((s) => /data:audio\/(webm|ogg|wav);base64,/.test(s))).toBe(true);
     expect(await view.locator('li.s').count()).toBeGreaterThan(0);
+    expect(await view.locator('#player-box').isVisible()).toBe(false);
+    expect(await view.locator('#note').textContent()).toMatch(/^No player: /);
     await shot(page, 'viewer-recorded');
     await page.context().close();
   });
