@@ -18,9 +18,37 @@ import { build } from 'esbuild';
 
 rmSync('dist', { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+// The transcript viewer (src/ui/viewer): its script and style inlined into one HTML file, which the
+// server serves as ui://qwen-asr/viewer.html (src/mcp/resources/viewer.ts). No network access of its own.
+const VIEWER_MAX_BYTES = 1024 * 1024;
+const viewer = await build({
+  entryPoints: ['src/ui/viewer/main.ts'],
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  minify: true,
+  write: false,
+  metafile: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+const viewerJs = viewer.outputFiles[0].text.replace(/<\/(script)/gi, '<\\/$1');
+const viewerCss = readFileSync('src/ui/viewer/viewer.css', 'utf8');
+const viewerHtml = readFileSync('src/ui/viewer/index.html', 'utf8')
+  .replace('/*STYLE*/', () => viewerCss)
+  .replace('/*SCRIPT*/', () => viewerJs);
+if (Buffer.byteLength(viewerHtml) > VIEWER_MAX_BYTES) {
+  throw new Error(`the viewer is ${Buffer.byteLength(viewerHtml)} bytes, over ${VIEWER_MAX_BYTES}`);
+}
+
 const result = await build({
   entryPoints: ['src/main.ts'],
-  define: { __QWEN_ASR_VERSION__: JSON.stringify(version) },
+  define: {
+    __QWEN_ASR_VERSION__: JSON.stringify(version),
+    __QWEN_ASR_VIEWER__: JSON.stringify(viewerHtml),
+  },
   outfile: 'dist/server.cjs',
   bundle: true,
   platform: 'node',
@@ -40,7 +68,7 @@ copyFileSync('scripts/dist-src/index.js', 'dist/index.js');
 
 // Every bundled package's licence travels with the bundle.
 const packages = new Set();
-for (const input of Object.keys(result.metafile.inputs)) {
+for (const input of [...Object.keys(result.metafile.inputs), ...Object.keys(viewer.metafile.inputs)]) {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
   if (m) packages.add(m[1]);
 }
@@ -56,7 +84,7 @@ const notices = [...packages].sort().map((name) => {
 });
 writeFileSync(
   'dist/THIRD_PARTY_LICENSES.txt',
-  `qwen-asr-mcp bundles the following packages into dist/server.cjs.\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`,
+  `qwen-asr-mcp bundles the following packages into dist/server.cjs (and its transcript viewer).\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`,
 );
 // npm sets the executable bit on install; a clone needs it now.
 chmodSync('dist/index.js', 0o755);

@@ -1,5 +1,5 @@
 // The import rule of src/ (docs/architecture.md): a module imports its own folder and folders of a
-// LOWER layer only, never upwards or sideways. Also: the fake DashScope (dev/) imports nothing from
+// LOWER layer only, never upwards or sideways; src/ui (the viewer) imports and is imported by nothing. Also: the fake DashScope (dev/) imports nothing from
 // src/, and src/ imports nothing from test/ or dev/. Prints every violation and exits 1 if any.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, relative, resolve } from 'node:path';
@@ -19,6 +19,9 @@ export const LAYERS = {
   mcp: 7,
   cli: 7,
   'main.ts': 8,
+  // The transcript viewer (a browser page): a leaf that imports nothing from the rest of src/, and that
+  // nothing imports; the build bundles it into the server as one HTML string (scripts/build.mjs).
+  ui: -1,
 };
 
 function walk(dir) {
@@ -64,6 +67,12 @@ for (const file of walk(join(root, 'src'))) {
     }
     const toLayer = layerOf(target);
     if (toLayer === fromLayer) continue;
+    if (fromLayer === 'ui' || toLayer === 'ui') {
+      problems.push(
+        `${from}:${line} imports ${target}: src/ui is a leaf (it imports nothing from src/, and only the build uses it)`,
+      );
+      continue;
+    }
     if (!(LAYERS[toLayer] < LAYERS[fromLayer])) {
       problems.push(
         `${from}:${line} imports ${target}: ${fromLayer} (layer ${LAYERS[fromLayer]}) may only import lower layers, not ${toLayer} (layer ${LAYERS[toLayer]})`,

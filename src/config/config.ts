@@ -46,6 +46,8 @@ export interface Config {
   allowedDirs: string[] | undefined;
   /** ASR_BUCKET and friends (config/bucket.ts): the user's own S3-compatible bucket, when configured. */
   bucket?: BucketConfig;
+  /** ASR_VIEWER_MEDIA_ORIGINS: origins whose audio the transcript viewer may play (its media domains). */
+  viewerMediaOrigins: string[];
 }
 
 const REGION_ALIASES: Record<string, Region> = {
@@ -126,7 +128,28 @@ export function loadConfig(
     cwd,
     allowedDirs: allowedDirs(env.ASR_ALLOWED_DIRS, home, cwd),
     bucket: loadBucketConfig(env),
+    viewerMediaOrigins: mediaOrigins(env.ASR_VIEWER_MEDIA_ORIGINS),
   };
+}
+
+/** Comma or space separated http(s) origins (`https://media.example.com`), kept as origins only. */
+function mediaOrigins(value: string | undefined): string[] {
+  const origins = new Set<string>();
+  for (const item of (value ?? '').split(/[\s,]+/).filter(Boolean)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== '')) {
+      throw new ConfigurationError(
+        `ASR_VIEWER_MEDIA_ORIGINS entry "${item}" is not an http(s) origin. Example: https://media.example.com`,
+      );
+    }
+    origins.add(url.origin);
+  }
+  return [...origins];
 }
 
 /** Path-delimiter separated (`:` on Linux and macOS, `;` on Windows); empty entries ignored. */

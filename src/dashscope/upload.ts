@@ -30,6 +30,11 @@ export interface UploadDeps {
   userAgent?: string;
 }
 
+/** What is uploaded: a local file (read from disk), or audio held in memory (`data`, inline audio). */
+/** A checked local file (read through its one descriptor) or inline audio already in memory. */
+type UploadSource = Pick<FileAudio, 'path' | 'name' | 'size' | 'format'> &
+  ({ handle: FileAudio['handle']; data?: undefined } | { data: Buffer; handle?: undefined });
+
 export interface UploadProgress {
   sent: number;
   total: number;
@@ -97,7 +102,7 @@ export class TemporaryUploader {
 
   /** Uploads the file and returns its `oss://` URL. */
   async upload(
-    file: FileAudio,
+    file: UploadSource,
     model: string,
     opts: { signal?: AbortSignal; onProgress?: (p: UploadProgress) => void } = {},
   ): Promise<string> {
@@ -144,7 +149,7 @@ export class TemporaryUploader {
   }
 
   private async post(
-    file: FileAudio,
+    file: UploadSource,
     policy: UploadPolicy,
     key: string,
     opts: { signal?: AbortSignal; onProgress?: (p: UploadProgress) => void },
@@ -178,8 +183,10 @@ export class TemporaryUploader {
       yield head;
       // 1 MiB reads (at 256 KiB the per-chunk cost held a loopback upload to a quarter of curl's speed),
       // into three reused buffers: undici writes each out (waiting for the socket to drain) before it
-      // asks for the next, so no buffer is refilled while it is still being sent.
-      for await (const chunk of file.handle.reusedChunks(1024 * 1024, opts.signal)) {
+      // asks for the next, so no buffer is refilled while it is still being sent. Inline audio is
+      // already in memory.
+      const chunks = file.data ? inMemory(file.data) : file.handle!.reusedChunks(1024 * 1024, opts.signal);
+      for await (const chunk of chunks) {
         sent += chunk.length;
         report?.({ sent, total: file.size });
         yield chunk;
@@ -238,6 +245,10 @@ export function uploadName(name: string): string {
   const ext = extname(safe);
   const stem = (ext ? safe.slice(0, -ext.length) : safe).slice(0, 80) || 'audio';
   return `${randomUUID()}-${stem}${ext}`;
+}
+
+function* inMemory(data: Buffer): Generator<Buffer> {
+  for (let at = 0; at < data.length; at += 1024 * 1024) yield data.subarray(at, at + 1024 * 1024);
 }
 
 function quoteSafe(name: string): string {

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../util/log.js';
 import { VERSION } from '../util/version.js';
 import { Renderings } from './renderings.js';
 import { registerTranscriptResources } from './resources/transcripts.js';
+import { viewerResources } from './resources/viewer.js';
 import { registerTools } from './tools/index.js';
 
 export interface ServerHandle {
@@ -102,7 +103,7 @@ export function buildMcpServer(config: Config, deps: ServerDeps): McpServer {
     renderingsOf.set(service, renderings);
   }
   registerTools(server, { config, logger: deps.logger, service: deps.service, renderings });
-  registerTranscriptResources(server, { service: deps.service, renderings });
+  registerTranscriptResources(server, { service: deps.service, renderings, fixed: viewerResources(config) });
   return server;
 }
 

@@ -25,6 +25,8 @@ export interface Job {
   taskId?: string;
   model: ModelInfo;
   source: AudioSource;
+  /** What results name as the source instead of `source` (inline audio: its summary, never an oss:// key). */
+  sourceLabel?: string;
   params: AsyncParameters;
   warnings: string[];
   durationS?: number;
@@ -78,6 +80,7 @@ async function startJob(
     localId,
     model,
     source,
+    sourceLabel: req.audio.startsWith('data:') ? req.audio : undefined,
     params,
     warnings,
     durationS: source.kind === 'file' ? source.duration?.seconds : undefined,

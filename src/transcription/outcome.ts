@@ -96,7 +96,7 @@ export async function finishTask(
     ...costOf(job.model.id, ctx.config.region, parsed.usage),
     sentences: t.sentences,
     warnings: [...job.warnings],
-    source: job.source.kind === 'file' ? job.source.path : job.source.url,
+    source: job.sourceLabel ?? (job.source.kind === 'file' ? job.source.path : job.source.url),
     raw: { submit: job.submitRaw ?? null, task: last.raw, transcription: transcription.raw },
   };
   if (!result.text) result.warnings.push('The task succeeded but recognized no speech.');

@@ -4,7 +4,7 @@ import { mb, round3 } from '../util/format.js';
 import type { Job } from './jobs.js';
 
 export type JobView = Pick<Job, 'model' | 'warnings' | 'durationS' | 'submitRaw' | 'source'> &
-  Partial<Pick<Job, 'localId' | 'taskId' | 'stage' | 'uploadSent' | 'uploadTotal'>>;
+  Partial<Pick<Job, 'localId' | 'taskId' | 'stage' | 'uploadSent' | 'uploadTotal' | 'sourceLabel'>>;
 
 export function pendingResult(
   job: JobView,
@@ -37,7 +37,7 @@ export function pendingResult(
     poll_after_s: pollAfter(job.durationS),
     eta_s: estimateEta(job.durationS),
     progress,
-    source: job.source.kind === 'file' ? job.source.path : job.source.url,
+    source: job.sourceLabel ?? (job.source.kind === 'file' ? job.source.path : job.source.url),
     raw: raw ?? job.submitRaw ?? null,
   };
 }

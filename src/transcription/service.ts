@@ -4,6 +4,7 @@
  * (jobs.ts → polling.ts → outcome.ts); `taskStatus` (status.ts) picks up tasks later.
  */
 import type { FileAccess } from '../audio/access.js';
+import { isDataUri } from '../audio/inline.js';
 import { type AudioSource, resolveAudio } from '../audio/source.js';
 import { BucketClient } from '../bucket/client.js';
 import type { Config } from '../config/config.js';
@@ -25,6 +26,7 @@ import type { TranscriptStore } from '../store/transcripts.js';
 import type { Logger } from '../util/log.js';
 import type { ServiceContext } from './context.js';
 import { callDeadline } from './deadline.js';
+import { transcribeInline } from './inline.js';
 import { transcribeAsync } from './jobs.js';
 import { RateLimiter } from './pacing.js';
 import { routeRequest } from './routing.js';
@@ -114,6 +116,7 @@ export class TranscriptionService {
     );
     resolveApiKey(config); // fail before touching files or the network when no key is set
     call.onProgress?.({ stage: 'preparing' });
+    if (isDataUri(req.audio)) return transcribeInline(this.ctx, req, asked, explicitModel, call);
     const source = await resolveAudio(req.audio, {
       home: config.home,
       cwd: config.cwd,

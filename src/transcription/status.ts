@@ -76,6 +76,7 @@ export async function taskStatus(
     durationS: record?.duration_s,
     submitRaw: live?.submitRaw,
     source,
+    sourceLabel: live?.sourceLabel,
     localId: record?.local_id,
   };
   return pollToEnd(ctx, taskId, jobView, deadline, call);

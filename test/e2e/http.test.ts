@@ -3,7 +3,7 @@
  * the local fake, plus the guards (Host/Origin, bearer token beyond loopback, body cap, stateless).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -151,6 +151,28 @@ describe('Streamable HTTP', () => {
     await c2.close();
   });
 
+  it('accepts a body over 9 MiB (inline audio) and the tool refuses audio over 7 MiB, naming the limit', async () => {
+    const c = await client(url);
+    const audio = Buffer.alloc(7 * 1024 * 1024 + 1024);
+    readFileSync(fixture('speech.mp3')).copy(audio);
+    const uri = `data:audio/mpeg;base64,${audio.toString('base64')}`;
+    expect(uri.length).toBeGreaterThan(9 * 1024 * 1024);
+    expect(uri.length).toBeLessThan(10 * 1024 * 1024);
+    const r = (await c.callTool({ name: 'asr_transcribe', arguments: { audio: uri } })) as ToolResult;
+    expect(r.isError).toBe(true);
+    expect(JSON.stringify(r.content)).toMatch(/over the inline limit of 7 MiB \(7,340,032 bytes\)/);
+    const small = readFileSync(fixture('speech.mp3')).toString('base64');
+    const ok = (await c.callTool({
+      name: 'asr_transcribe',
+      arguments: { audio: `data:audio/mpeg;base64,${small}` },
+    })) as ToolResult;
+    expect(ok.isError).toBeFalsy();
+    expect(ok.structuredContent!.source).toMatch(
+      /^data:audio\/mpeg;base64,… \(\d+ bytes, sha256 [0-9a-f]{64}\)$/,
+    );
+    await c.close();
+  });
+
   it('refuses other Host and Origin headers (DNS rebinding), oversized bodies, GET, and other paths', async () => {
     expect((await post(url, PING)).statusCode).toBe(200);
     expect((await post(url, PING, { host: 'evil.example' })).statusCode).toBe(403);
@@ -160,7 +182,7 @@ describe('Streamable HTTP', () => {
       jsonrpc: '2.0',
       id: 1,
       method: 'ping',
-      params: { pad: 'x'.repeat(1024 * 1024) },
+      params: { pad: 'x'.repeat(10 * 1024 * 1024) },
     });
     expect((await post(url, big)).statusCode).toBe(413);
     expect((await post(url, '{not json')).statusCode).toBe(400);

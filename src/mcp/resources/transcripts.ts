@@ -12,6 +12,7 @@ import {
   ListResourceTemplatesRequestSchema,
   McpError,
   ReadResourceRequestSchema,
+  type ReadResourceResult,
   type Resource,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AsrError } from '../../domain/errors.js';
@@ -36,6 +37,13 @@ const MIME: Record<Format, string> = {
 interface Deps {
   service: TranscriptionService;
   renderings: Renderings;
+  /** Fixed resources served beside the transcripts (the viewer, ui://). */
+  fixed?: FixedResources;
+}
+
+export interface FixedResources {
+  list(): Resource[];
+  read(uri: string): ReadResourceResult | undefined;
 }
 
 export function registerTranscriptResources(server: McpServer, deps: Deps): void {
@@ -53,7 +61,7 @@ export function registerTranscriptResources(server: McpServer, deps: Deps): void
   server.server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
     const ids = await deps.service.savedTranscriptIds();
     const start = decodeCursor(request.params?.cursor);
-    const resources: Resource[] = [];
+    const resources: Resource[] = start === 0 ? (deps.fixed?.list() ?? []) : [];
     for (const id of ids.slice(start, start + PAGE_SIZE)) resources.push(...(await listed(id, parts)));
     const next = start + PAGE_SIZE;
     return {
@@ -63,6 +71,8 @@ export function registerTranscriptResources(server: McpServer, deps: Deps): void
   });
   server.server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
     const uri = request.params.uri;
+    const fixed = deps.fixed?.read(uri);
+    if (fixed) return fixed;
     const target = parseUri(uri);
     if (!target) {
       throw new McpError(

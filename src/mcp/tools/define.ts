@@ -20,6 +20,8 @@ export interface ToolDefinition<Shape extends z.ZodRawShape, Output> {
   inputShape: Shape;
   outputShape: z.ZodRawShape;
   annotations: ToolAnnotations;
+  /** Listed with the tool (e.g. the MCP Apps viewer it is shown in); hosts without MCP Apps ignore it. */
+  _meta?: Record<string, unknown>;
   run: (args: z.infer<z.ZodObject<Shape>>, ctx: CallContext, deps: ToolDeps) => Promise<Output>;
   /** The output as tool content and structured content. */
   present: (output: Output, deps: ToolDeps) => ToolPayload;
@@ -44,6 +46,7 @@ export function registerDefinedTool<Shape extends z.ZodRawShape, Output>(
       inputSchema: def.inputShape,
       outputSchema: def.outputShape,
       annotations: def.annotations,
+      ...(def._meta ? { _meta: def._meta } : {}),
     },
     // biome-ignore lint/suspicious/noExplicitAny: the SDK's callback type is generic over the shape
     (async (args: any, extra: any) => {

@@ -21,6 +21,7 @@ function toolList(): Tool[] {
     inputSchema: portableInputSchema(t.inputShape) as Tool['inputSchema'],
     outputSchema: portableOutputSchema(t.outputShape) as Tool['outputSchema'],
     annotations: t.annotations,
+    ...(t._meta ? { _meta: t._meta } : {}),
   }));
   return listed;
 }

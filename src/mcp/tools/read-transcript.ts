@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InputError } from '../../domain/errors.js';
 import { page } from '../../format/pages.js';
 import type { Format } from '../renderings.js';
+import { VIEWER_TOOL_META } from '../resources/viewer.js';
 import { defineTool } from './define.js';
 
 const readTranscriptInput = {
@@ -51,6 +52,7 @@ export const readTranscriptTool = defineTool({
   inputShape: readTranscriptInput,
   outputShape: pageShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  _meta: VIEWER_TOOL_META,
   run: async (args, _ctx, deps) => {
     const budget = deps.config.maxResultTokens;
     const maxTokens = args.max_tokens ?? budget;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VIEWER_TOOL_META } from '../resources/viewer.js';
 import { ASR_TOOL_ANNOTATIONS } from './annotations.js';
 import { defineTool } from './define.js';
 import { toToolPayload } from './result.js';
@@ -34,6 +35,7 @@ export const taskStatusTool = defineTool({
   inputShape: taskStatusInput,
   outputShape: resultShape,
   annotations: ASR_TOOL_ANNOTATIONS,
+  _meta: VIEWER_TOOL_META,
   run: (args, ctx, deps) => deps.service.taskStatus(args, ctx),
   present: (result, deps) => toToolPayload(result, deps.config),
   finished: (result) => result.status === 'SUCCEEDED',

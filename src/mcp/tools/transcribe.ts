@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VIEWER_TOOL_META } from '../resources/viewer.js';
 import { ASR_TOOL_ANNOTATIONS } from './annotations.js';
 import { defineTool } from './define.js';
 import { toToolPayload } from './result.js';
@@ -9,8 +10,10 @@ export const transcribeInput = {
   audio: z
     .string()
     .min(1)
-    .max(4096)
-    .describe('Local path or http(s) URL of an audio/video file, any length.'),
+    .max(16 * 1024 * 1024)
+    // Paths and URLs stay short; only inline audio (a data: URI, ≤ 7 MiB decoded) is long.
+    .refine((a) => a.length <= 4096 || /^\s*data:/i.test(a), '`audio` path or URL is over 4096 characters')
+    .describe('Local path or http(s) URL (any length), or a data: URI (≤7 MiB).'),
   model: z
     .string()
     .max(100)
@@ -77,6 +80,7 @@ export const transcribeTool = defineTool({
   inputShape: transcribeInput,
   outputShape: resultShape,
   annotations: ASR_TOOL_ANNOTATIONS,
+  _meta: VIEWER_TOOL_META,
   run: (args, ctx, deps) => deps.service.transcribe(args, ctx),
   present: (result, deps) => toToolPayload(result, deps.config),
   finished: (result) => result.status === 'SUCCEEDED',

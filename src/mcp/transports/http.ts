@@ -22,8 +22,8 @@ import { buildMcpServer } from '../server.js';
 
 export const DEFAULT_HTTP_PORT = 8765;
 const MCP_PATH = '/mcp';
-/** Tool arguments are small (a path or URL and a few options); nothing legitimate comes near this. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Tool arguments are small, except inline audio: a 7 MiB recording is 9.33 MiB of base64. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** Beyond loopback a token shorter than this is refused at start-up (the README recommends 32). */
 const MIN_TOKEN_CHARS = 16;
 /**

@@ -1,0 +1,71 @@
+/**
+ * The transcript viewer, an MCP App (`ui://qwen-asr/viewer.html`): one self-contained HTML file built
+ * from src/ui/viewer by scripts/build.mjs. Its metadata declares what the host's sandbox must allow: no
+ * network of its own (tool calls go through the host), media from ASR_VIEWER_MEDIA_ORIGINS only, and
+ * the microphone for recording. Hosts without MCP Apps never read it.
+ */
+import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
+import type { ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js';
+import type { Config } from '../../config/config.js';
+import type { FixedResources } from './transcripts.js';
+
+/** Set by the build (scripts/build.mjs); absent when running from source. */
+declare const __QWEN_ASR_VIEWER__: string | undefined;
+
+const VIEWER_URI = 'ui://qwen-asr/viewer.html';
+/**
+ * What a tool definition carries to name the viewer: `_meta.ui.resourceUri` (MCP Apps 2026-01-26). The
+ * older flat key (`ui/resourceUri`) is left out: asr_transcribe's listing must stay under 3,000 bytes.
+ */
+export const VIEWER_TOOL_META = { ui: { resourceUri: VIEWER_URI } };
+
+const NOT_BUILT =
+  '<!doctype html><meta charset="utf-8"><title>Qwen ASR</title><p>The viewer is not built: run npm run build.</p><script type="application/json" id="viewer-config">{"viewer":"CONFIG"}</script>';
+
+function uiMeta(config: Config) {
+  return {
+    ui: {
+      csp: { connectDomains: [], resourceDomains: config.viewerMediaOrigins },
+      permissions: { microphone: {}, clipboardWrite: {} },
+      prefersBorder: true,
+    },
+  };
+}
+
+const built = new WeakMap<Config, FixedResources>();
+
+/** The viewer as a fixed resource, built once per configuration. */
+export function viewerResources(config: Config): FixedResources {
+  let fixed = built.get(config);
+  if (!fixed) {
+    fixed = makeViewer(config);
+    built.set(config, fixed);
+  }
+  return fixed;
+}
+
+function makeViewer(config: Config): FixedResources {
+  const template = typeof __QWEN_ASR_VIEWER__ === 'string' ? __QWEN_ASR_VIEWER__ : NOT_BUILT;
+  // The view's own settings, placed in its page (`</` escaped: it sits inside a <script> element).
+  const settings = JSON.stringify({
+    mediaOrigins: config.viewerMediaOrigins,
+    inlineLimitBytes: 7 * 1024 * 1024,
+    inlineMaxSeconds: 300,
+  }).replace(/</g, '\\u003c');
+  const html = template.replace('{"viewer":"CONFIG"}', () => settings);
+  const listed: Resource = {
+    uri: VIEWER_URI,
+    name: 'viewer.html',
+    title: 'Transcript viewer',
+    description: 'Shows a transcript with timestamps, speakers, search, export, playback and recording.',
+    mimeType: RESOURCE_MIME_TYPE,
+    _meta: uiMeta(config),
+  };
+  return {
+    list: () => [listed],
+    read: (uri): ReadResourceResult | undefined =>
+      uri === VIEWER_URI
+        ? { contents: [{ uri, mimeType: RESOURCE_MIME_TYPE, text: html, _meta: uiMeta(config) }] }
+        : undefined,
+  };
+}
