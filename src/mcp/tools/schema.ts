@@ -64,7 +64,7 @@ export function portableOutputSchema(shape: z.ZodRawShape): Json {
 const CORE = ['text', 'status', 'task_id', 'model', 'transcript_id', 'next_offset', 'warnings', 'raw'];
 
 /** The few output fields whose meaning is not plain from the name. */
-const DESCRIBED = new Set(['text', 'next_offset', 'transcript_id', 'raw']);
+const DESCRIBED = new Set(['next_offset']);
 
 function topLevel(name: string, node: Json): Json {
   const out: Json = {};
