@@ -223,7 +223,7 @@ describe('the transcript viewer in Chromium', () => {
         .locator('.sp')
         .evaluate((el) => (globalThis as unknown as Browserish).getComputedStyle(el).color);
     expect(await colour(0)).not.toBe(await colour(1));
-    expect(await view.locator('#meta').textContent()).toMatch(/fun-asr/);
+    expect(await view.locator('#meta').textContent()).toMatch(/qwen-audio-3\.0-asr-flash-filetrans/);
     // The host's style variables reach the view (its font here).
     expect(
       await view
