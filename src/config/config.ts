@@ -30,6 +30,8 @@ export interface Config {
   /** Task queries per second for the whole process (the account limit is 20 QPS). */
   maxTaskQueriesPerSecond: number;
   uploadAttempts: number;
+  /** ASR_BATCH_CONCURRENCY: files of one batch transcribed at once. */
+  batchConcurrency: number;
   /** Where the API key is looked up; read at each call so a key added later works without a restart. */
   env: Record<string, string | undefined>;
   home: string;
@@ -109,6 +111,7 @@ export function loadConfig(
     pollMaxMs: intSetting(env, 'ASR_POLL_MAX_INTERVAL_MS', 5000, 10, 300_000),
     maxTaskQueriesPerSecond: intSetting(env, 'ASR_MAX_TASK_QPS', 10, 1, 20),
     uploadAttempts: intSetting(env, 'ASR_UPLOAD_ATTEMPTS', 3, 1, 10),
+    batchConcurrency: intSetting(env, 'ASR_BATCH_CONCURRENCY', 4, 1, 32),
     env,
     home,
     cwd,

@@ -14,6 +14,10 @@ export interface OutputLocation {
   root: string;
   transcripts: string;
   tasks: string;
+  /** Batch indexes (`<batch_id>.json` and `.csv`). */
+  batches: string;
+  /** Fingerprints of transcribed audio → transcript ids, for batches that resume. */
+  fingerprints: string;
   /** Set when OUTPUT_DIR could not be used. */
   fallbackReason?: string;
 }
@@ -67,7 +71,7 @@ function makeDirs(dir: string): void {
 function usable(dir: string): string | undefined {
   try {
     const app = join(dir, APP_DIR);
-    for (const sub of [join(app, 'transcripts'), join(app, 'tasks')]) {
+    for (const sub of ['transcripts', 'tasks', 'batches', 'fingerprints'].map((d) => join(app, d))) {
       makeDirs(sub);
       accessSync(sub, constants.W_OK);
     }
@@ -109,6 +113,8 @@ export class OutputDirs {
       root,
       transcripts: join(root, APP_DIR, 'transcripts'),
       tasks: join(root, APP_DIR, 'tasks'),
+      batches: join(root, APP_DIR, 'batches'),
+      fingerprints: join(root, APP_DIR, 'fingerprints'),
       fallbackReason,
     };
     return this.location;

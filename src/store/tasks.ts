@@ -3,7 +3,7 @@
  * `asr_task_status` answer after a restart and after the API's 24 h result expiry. Writes are atomic;
  * URLs in them are saved with their credentials masked.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SavedFiles, TaskStatus } from '../domain/result.js';
 import { scrub } from '../util/secrets.js';
@@ -33,6 +33,8 @@ export interface TaskRecord {
   /** Process that owns a running upload; a record whose owner is gone was interrupted. */
   owner_pid?: number;
   owner_started_at?: string;
+  /** Set by asr_cancel_task: no transcript is saved for this task, whoever finishes it. */
+  cancelled_at?: string;
 }
 
 const SAFE_ID = /^[A-Za-z0-9-]{1,100}$/;
@@ -57,6 +59,22 @@ export class TaskStore {
   /** Saved with URL credentials masked (`source`, messages): a record outlives the link it names. */
   async put(record: TaskRecord): Promise<void> {
     await writeFileAtomic(this.path(record.id), `${scrub(JSON.stringify(maskUrls(record), null, 2))}\n`);
+  }
+
+  /** Every record, in no particular order; unreadable or half-written files are skipped. */
+  async list(): Promise<TaskRecord[]> {
+    const dir = this.dirs.get().tasks;
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const records = await Promise.all(
+      names
+        .filter((n) => n.endsWith('.json'))
+        .map((n) =>
+          readFile(join(dir, n), 'utf8')
+            .then((text) => JSON.parse(text) as TaskRecord)
+            .catch(() => undefined),
+        ),
+    );
+    return records.filter((r): r is TaskRecord => r !== undefined && typeof r.id === 'string');
   }
 
   async update(id: string, patch: Partial<TaskRecord>): Promise<TaskRecord | undefined> {

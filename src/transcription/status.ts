@@ -9,7 +9,7 @@ import { InputError, NotFoundError, TaskFailedError } from '../domain/errors.js'
 import type { CallContext } from '../domain/progress.js';
 import type { StatusRequest } from '../domain/request.js';
 import type { TranscriptionResult } from '../domain/result.js';
-import { budgetMs, type ServiceContext, updateTask } from './context.js';
+import { budgetMs, type ServiceContext, throwIfCancelled, updateTask } from './context.js';
 import { follow } from './jobs.js';
 import { pollToEnd } from './polling.js';
 
@@ -60,6 +60,7 @@ export async function taskStatus(
     taskId = record?.task_id ?? taskId;
     record = (await ctx.tasks.get(taskId)) ?? record;
   }
+  await throwIfCancelled(ctx, taskId);
   // A transcript we already saved answers at once, even after the API has forgotten the task.
   if (record?.status === 'SUCCEEDED' && record.transcript_id) {
     const saved = await ctx.transcripts.load(record.transcript_id);

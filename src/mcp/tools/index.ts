@@ -1,14 +1,24 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { cancelTaskTool } from './cancel-task.js';
 import { registerDefinedTool } from './define.js';
 import type { ToolDeps } from './deps.js';
+import { listTasksTool } from './list-tasks.js';
 import { readTranscriptTool } from './read-transcript.js';
 import { portableInputSchema, portableOutputSchema } from './schema.js';
 import { taskStatusTool } from './task-status.js';
 import { transcribeTool } from './transcribe.js';
+import { transcribeBatchTool } from './transcribe-batch.js';
 
 /** The registry: every tool the server offers. */
-const TOOLS = [transcribeTool, taskStatusTool, readTranscriptTool] as const;
+const TOOLS = [
+  transcribeTool,
+  transcribeBatchTool,
+  taskStatusTool,
+  readTranscriptTool,
+  listTasksTool,
+  cancelTaskTool,
+] as const;
 
 let listed: Tool[] | undefined;
 
