@@ -89,7 +89,16 @@ const renderingsOf = new WeakMap<TranscriptionService, Renderings>();
 export function buildMcpServer(config: Config, deps: ServerDeps): McpServer {
   const server = new McpServer(
     { name: 'qwen-asr-mcp', title: 'Qwen ASR', version: VERSION },
-    { capabilities: { tools: {}, resources: {}, logging: {} }, instructions: INSTRUCTIONS },
+    {
+      capabilities: {
+        tools: {},
+        resources: {},
+        logging: {},
+        // MCP tasks (experimental): asr_transcribe and asr_transcribe_batch take `task`.
+        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+      },
+      instructions: INSTRUCTIONS,
+    },
   );
   let renderings = renderingsOf.get(deps.service);
   if (!renderings) {

@@ -18,6 +18,8 @@ export interface OutputLocation {
   batches: string;
   /** Fingerprints of transcribed audio → transcript ids, for batches that resume. */
   fingerprints: string;
+  /** MCP tasks (task-augmented tool calls): state and results, readable after a restart. */
+  mcpTasks: string;
   /** Set when OUTPUT_DIR could not be used. */
   fallbackReason?: string;
 }
@@ -71,7 +73,9 @@ function makeDirs(dir: string): void {
 function usable(dir: string): string | undefined {
   try {
     const app = join(dir, APP_DIR);
-    for (const sub of ['transcripts', 'tasks', 'batches', 'fingerprints'].map((d) => join(app, d))) {
+    for (const sub of ['transcripts', 'tasks', 'batches', 'fingerprints', 'mcp-tasks'].map((d) =>
+      join(app, d),
+    )) {
       makeDirs(sub);
       accessSync(sub, constants.W_OK);
     }
@@ -115,6 +119,7 @@ export class OutputDirs {
       tasks: join(root, APP_DIR, 'tasks'),
       batches: join(root, APP_DIR, 'batches'),
       fingerprints: join(root, APP_DIR, 'fingerprints'),
+      mcpTasks: join(root, APP_DIR, 'mcp-tasks'),
       fallbackReason,
     };
     return this.location;

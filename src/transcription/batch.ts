@@ -197,7 +197,12 @@ async function followBatch(
   const total = run.record.items.length;
   run.onChange = () => {
     const done = run.record.items.filter((i) => finished(i.status)).length;
-    call.onProgress?.({ stage: 'batch', fraction: done / total, detail: `${done} of ${total} files done` });
+    call.onProgress?.({
+      stage: 'batch',
+      fraction: done / total,
+      detail: `${done} of ${total} files done`,
+      taskId: run.record.id,
+    });
   };
   run.onChange();
   try {

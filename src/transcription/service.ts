@@ -90,6 +90,11 @@ export class TranscriptionService {
     await this.api.http.close();
   }
 
+  /** Where this service writes (transcripts, tasks, batches). */
+  get outputDirs(): OutputDirs {
+    return this.ctx.dirs;
+  }
+
   /** Background uploads still under way, for a clean shutdown. */
   pendingUploads(): string[] {
     return [...new Set(this.ctx.jobs.values())]

@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { McpTasks, registerTaskHandlers, TASK_TOOLS } from '../tasks.js';
 import { cancelTaskTool } from './cancel-task.js';
 import { registerDefinedTool } from './define.js';
 import type { ToolDeps } from './deps.js';
@@ -22,6 +23,9 @@ const TOOLS = [
 
 let listed: Tool[] | undefined;
 
+/** One set of MCP tasks per service: every session of a process sees the same tasks. */
+const tasksOf = new WeakMap<ToolDeps['service'], McpTasks>();
+
 /** The tools as `tools/list` shows them: portable schemas, computed once per process. */
 function toolList(): Tool[] {
   listed ??= TOOLS.map((t) => ({
@@ -31,12 +35,22 @@ function toolList(): Tool[] {
     inputSchema: portableInputSchema(t.inputShape) as Tool['inputSchema'],
     outputSchema: portableOutputSchema(t.outputShape) as Tool['outputSchema'],
     annotations: t.annotations,
+    ...(TASK_TOOLS.has(t.name) ? { execution: { taskSupport: 'optional' as const } } : {}),
   }));
   return listed;
 }
 
-export function registerTools(server: McpServer, deps: ToolDeps): void {
+export function registerTools(server: McpServer, toolDeps: ToolDeps): void {
+  const byName = new Map(TOOLS.map((t) => [t.name as string, t as never]));
+  let mcpTasks = tasksOf.get(toolDeps.service);
+  const deps: ToolDeps = { ...toolDeps };
+  if (!mcpTasks) {
+    mcpTasks = new McpTasks(deps, byName);
+    tasksOf.set(toolDeps.service, mcpTasks);
+  }
+  deps.mcpTasks = mcpTasks;
   for (const tool of TOOLS) registerDefinedTool(server, tool as never, deps);
+  registerTaskHandlers(server, mcpTasks, byName);
   // Replaces the SDK's listing (which publishes every zod bound and a `$schema`) with the portable one.
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolList() }));
 }
