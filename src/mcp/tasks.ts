@@ -37,6 +37,7 @@ const DEFAULT_TTL_MS = 24 * 3600 * 1000;
 const MAX_TTL_MS = 7 * 24 * 3600 * 1000;
 const POLL_INTERVAL_MS = 2000;
 const PAGE_SIZE = 50;
+const LEASE_MS = 30_000;
 /** Longest wait of a task's job: as long as a DashScope task can run. */
 const UNLIMITED_WAIT_S = 43_200;
 
@@ -163,13 +164,15 @@ export class McpTasks {
 
   private ownedElsewhere(record: McpTaskRecord): boolean {
     if (record.owner_pid === process.pid && record.owner_started_at === this.startedAt) return false;
-    // The owner is another live process (a replica): it keeps the record up to date.
+    // Another process (a replica) owns it while it renews its lease (progress writes, every few seconds);
+    // one that has gone quiet for LEASE_MS, or has exited (same host), is taken over.
+    if (Date.now() - Date.parse(record.lastUpdatedAt) >= LEASE_MS) return false;
     if (record.owner_pid === undefined || record.owner_pid === process.pid) return false;
     try {
       process.kill(record.owner_pid, 0);
-      return Date.now() - Date.parse(record.lastUpdatedAt) < 30_000;
-    } catch {
-      return false;
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
     }
   }
 

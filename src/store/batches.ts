@@ -37,6 +37,9 @@ export interface BatchRecord {
   options: Record<string, unknown>;
   items: BatchItem[];
   cancelled_at?: string;
+  /** The process running the batch (`pid@start time`) and when it last said so: its lease. */
+  owner?: string;
+  heartbeat_at?: string;
 }
 
 const SAFE_ID = /^batch-[A-Za-z0-9-]{1,100}$/;
@@ -104,6 +107,23 @@ export class BatchStore {
     const base = join(this.dirs.get().batches, record.id);
     await writeFileAtomic(`${base}.json`, `${scrub(JSON.stringify(masked, null, 2))}\n`);
     await writeFileAtomic(`${base}.csv`, scrub(toCsv(masked)));
+  }
+
+  /**
+   * A cancel asked of a batch another process runs: a marker file beside the index, which that process
+   * reads every second (its own writes of the index cannot overwrite it).
+   */
+  async markCancelled(id: string): Promise<void> {
+    if (!SAFE_ID.test(id)) throw new Error(`not a batch id: ${id}`);
+    await writeFileAtomic(join(this.dirs.get().batches, `${id}.cancel`), `${new Date().toISOString()}\n`);
+  }
+
+  async cancelledAt(id: string): Promise<string | undefined> {
+    if (!SAFE_ID.test(id)) return undefined;
+    return readFile(join(this.dirs.get().batches, `${id}.cancel`), 'utf8').then(
+      (t) => t.trim(),
+      () => undefined,
+    );
   }
 
   async list(): Promise<BatchRecord[]> {

@@ -7,6 +7,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scrub } from '../util/secrets.js';
 import { writeFileAtomic } from './atomic.js';
+import { withLock } from './lock.js';
 import type { OutputDirs } from './paths.js';
 import { maskUrls } from './redact.js';
 
@@ -56,11 +57,15 @@ export class McpTaskStore {
   }
 
   async update(id: string, patch: Partial<McpTaskRecord>): Promise<McpTaskRecord | undefined> {
-    const current = await this.get(id);
-    if (!current) return undefined;
-    const next = { ...current, ...patch, lastUpdatedAt: new Date().toISOString() };
-    await this.put(next);
-    return next;
+    return withLock(this.path(id), async () => {
+      const current = await this.get(id);
+      if (!current) return undefined;
+      // A cancel is final: a late writer (the replica doing the work) does not undo it.
+      if (current.status === 'cancelled' && patch.status && patch.status !== 'cancelled') return current;
+      const next = { ...current, ...patch, lastUpdatedAt: new Date().toISOString() };
+      await this.put(next);
+      return next;
+    });
   }
 
   async remove(id: string): Promise<void> {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { SavedFiles, TaskStatus } from '../domain/result.js';
 import { scrub } from '../util/secrets.js';
 import { writeFileAtomic } from './atomic.js';
+import { withLock } from './lock.js';
 import type { OutputDirs } from './paths.js';
 import { maskUrls } from './redact.js';
 
@@ -77,11 +78,15 @@ export class TaskStore {
     return records.filter((r): r is TaskRecord => r !== undefined && typeof r.id === 'string');
   }
 
+  /** Read, patch and write under the record's lock: replicas' patches never overwrite each other. */
   async update(id: string, patch: Partial<TaskRecord>): Promise<TaskRecord | undefined> {
-    const current = await this.get(id);
-    if (!current) return undefined;
-    const next = { ...current, ...patch, updated_at: new Date().toISOString() };
-    await this.put(next);
-    return next;
+    if (!SAFE_ID.test(id)) return undefined;
+    return withLock(this.path(id), async () => {
+      const current = await this.get(id);
+      if (!current) return undefined;
+      const next = { ...current, ...patch, updated_at: new Date().toISOString() };
+      await this.put(next);
+      return next;
+    });
   }
 }

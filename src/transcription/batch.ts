@@ -14,7 +14,7 @@ import { describeError, InputError } from '../domain/errors.js';
 import type { CallContext } from '../domain/progress.js';
 import type { BatchRequest, TranscribeOptions, TranscribeRequest } from '../domain/request.js';
 import type { TranscriptionResult } from '../domain/result.js';
-import { raceDeadline } from '../domain/waiting.js';
+import { raceDeadline, sleep } from '../domain/waiting.js';
 import type { BatchItem, BatchRecord, ItemStatus } from '../store/batches.js';
 import { fsProblem } from '../util/fs-errors.js';
 import { globToRegExp } from '../util/glob.js';
@@ -55,6 +55,19 @@ const view = (r: BatchRecord): BatchView => ({
   items: r.items.map((i) => ({ ...i })),
 });
 
+/** A batch whose owner has not written for this long is taken over by the replica asked about it. */
+const LEASE_MS = 30_000;
+const LEASE_RENEW_MS = 10_000;
+
+const ownerOf = (ctx: ServiceContext) => `${process.pid}@${ctx.startedAt}`;
+
+/** Run by another process that is still alive (its lease is fresh). */
+function ownedElsewhere(ctx: ServiceContext, record: BatchRecord): boolean {
+  if (!record.owner || record.owner === ownerOf(ctx)) return false;
+  const beat = Date.parse(record.heartbeat_at ?? record.updated_at);
+  return Date.now() - beat < LEASE_MS;
+}
+
 const finished = (s: ItemStatus) => s === 'SUCCEEDED' || s === 'FAILED' || s === 'CANCELED';
 
 function overallStatus(items: BatchItem[], cancelled: boolean): ItemStatus {
@@ -90,9 +103,11 @@ export async function transcribeBatch(
     })),
   };
   const run: BatchRun = { record, controller: new AbortController(), done: Promise.resolve() };
+  record.owner = ownerOf(ctx);
   let saving: Promise<void> = Promise.resolve();
   const save = () => {
     record.updated_at = new Date().toISOString();
+    record.heartbeat_at = record.updated_at;
     record.status = overallStatus(record.items, record.cancelled_at !== undefined);
     const snapshot = structuredClone(record);
     saving = saving
@@ -116,9 +131,27 @@ export async function transcribeBatch(
     }
   };
   const workers = Math.min(ctx.config.batchConcurrency, inputs.length);
+  // Every second: a cancel asked through a replica? Every LEASE_RENEW_MS: renew the lease.
+  let lastBeat = Date.now();
+  const timer = setInterval(() => {
+    void ctx.batches.cancelledAt(record.id).then((at) => {
+      if (at && !run.controller.signal.aborted) {
+        record.cancelled_at = at;
+        run.controller.abort();
+      }
+    });
+    if (Date.now() - lastBeat >= LEASE_RENEW_MS) {
+      lastBeat = Date.now();
+      void save();
+    }
+  }, 1000);
+  timer.unref?.();
   run.done = Promise.all(Array.from({ length: workers }, worker))
     .then(() => save())
-    .finally(() => ctx.batchRuns.delete(record.id));
+    .finally(() => {
+      clearInterval(timer);
+      ctx.batchRuns.delete(record.id);
+    });
   const deadline = req.wait === false ? Date.now() : Date.now() + budgetMs(ctx.config, req.wait_seconds);
   return followBatch(ctx, run, deadline, call);
 }
@@ -228,10 +261,20 @@ export async function batchStatus(
     const deadline = opts.wait ? Date.now() + budgetMs(ctx.config, opts.wait_seconds) : Date.now();
     return followBatch(ctx, live, deadline, call);
   }
-  const record = await ctx.batches.get(id);
+  let record = await ctx.batches.get(id);
   if (!record) throw new InputError(`No batch is known under ${id}.`);
   if (record.items.every((i) => finished(i.status))) return view(record);
-  // Left unfinished by a process that is gone: ask about each task once.
+  if (ownedElsewhere(ctx, record)) {
+    // A replica runs it: report its index, re-read within the budget while waiting.
+    const deadline = opts.wait ? Date.now() + budgetMs(ctx.config, opts.wait_seconds) : 0;
+    while (!finished(record.status) && Date.now() + 250 < deadline) {
+      await sleep(250, call.signal);
+      record = (await ctx.batches.get(id)) ?? record;
+    }
+    return view(record);
+  }
+  // Left unfinished by a process that has gone quiet: take it over, asking about each task once.
+  record.owner = ownerOf(ctx);
   for (const item of record.items) {
     if (finished(item.status)) continue;
     if (!item.task_id) {
@@ -254,6 +297,7 @@ export async function batchStatus(
   }
   record.status = overallStatus(record.items, record.cancelled_at !== undefined);
   record.updated_at = new Date().toISOString();
+  record.heartbeat_at = record.updated_at;
   await ctx.batches
     .put(record)
     .catch((e) => ctx.logger.warn(`could not write the batch index: ${fsProblem(e)}`));
@@ -273,6 +317,8 @@ export async function cancelBatch(ctx: ServiceContext, id: string): Promise<Canc
     };
   }
   record.cancelled_at = new Date().toISOString();
+  const elsewhere = !live && ownedElsewhere(ctx, record);
+  if (!live) await ctx.batches.markCancelled(id).catch(() => {});
   let billed = 0;
   for (const item of record.items) {
     if (finished(item.status)) continue;
@@ -281,6 +327,16 @@ export async function cancelBatch(ctx: ServiceContext, id: string): Promise<Canc
       if (outcome?.billed) billed++;
     }
     if (!live) item.status = 'CANCELED';
+  }
+  if (elsewhere) {
+    // The replica running it stops within a second and writes the index itself.
+    return {
+      id,
+      status: 'CANCELED',
+      cancelled: true,
+      billed: billed > 0,
+      message: `Batch ${id} cancelled; the server running it stops within a second.`,
+    };
   }
   if (live) {
     live.controller.abort();

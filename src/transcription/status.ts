@@ -11,7 +11,7 @@ import type { StatusRequest } from '../domain/request.js';
 import type { TranscriptionResult } from '../domain/result.js';
 import { budgetMs, type ServiceContext, throwIfCancelled, updateTask } from './context.js';
 import { follow } from './jobs.js';
-import { pollToEnd } from './polling.js';
+import { pollWatched } from './watch.js';
 
 export async function taskStatus(
   ctx: ServiceContext,
@@ -79,7 +79,7 @@ export async function taskStatus(
     source,
     localId: record?.local_id,
   };
-  return pollToEnd(ctx, taskId, jobView, deadline, call);
+  return pollWatched(ctx, taskId, jobView, deadline, call);
 }
 
 function resolveModelLenient(name: string | undefined): ModelInfo {
