@@ -65,7 +65,16 @@ const ownerOf = (ctx: ServiceContext) => `${process.pid}@${ctx.startedAt}`;
 function ownedElsewhere(ctx: ServiceContext, record: BatchRecord): boolean {
   if (!record.owner || record.owner === ownerOf(ctx)) return false;
   const beat = Date.parse(record.heartbeat_at ?? record.updated_at);
-  return Date.now() - beat < LEASE_MS;
+  if (Date.now() - beat >= LEASE_MS) return false;
+  // On this host an owner that has exited needs no waiting for.
+  const pid = Number(record.owner.split('@')[0]);
+  if (pid === process.pid || !Number.isInteger(pid) || pid <= 0) return pid !== process.pid;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 const finished = (s: ItemStatus) => s === 'SUCCEEDED' || s === 'FAILED' || s === 'CANCELED';

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { tempDir } from '../helpers/env.js';
@@ -170,5 +171,52 @@ describe('replicas on one OUTPUT_DIR', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.lock') || n.endsWith('.tmp'))).toEqual([]);
     const record = JSON.parse(readFileSync(join(dir, `${taskId}.json`), 'utf8'));
     expect(record.status).toBe('SUCCEEDED');
+  });
+
+  it('an MCP task started on one is reported, finished and cancelled through the other', async () => {
+    fake.holdAll = true;
+    try {
+      const url = fake.addMedia('mcp-task.mp3', { durationS: 60, text: 'Task over HTTP.' });
+      const start = async () =>
+        (
+          await a.request(
+            {
+              method: 'tools/call',
+              params: {
+                name: 'asr_transcribe',
+                arguments: { audio: url, async: true },
+                task: { ttl: 600_000 },
+              },
+            },
+            CreateTaskResultSchema,
+          )
+        ).task;
+      const task = await start();
+      const deadline = Date.now() + 10_000;
+      let message = '';
+      while (Date.now() < deadline && !/task [0-9a-f-]{36}/.test(message)) {
+        message = (await b.experimental.tasks.getTask(task.taskId)).statusMessage ?? '';
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(message).toMatch(/running .* · task [0-9a-f-]{36}/);
+      for (const id of fake.tasks.keys()) fake.release(id);
+      const result = (await b.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, {
+        timeout: 30_000,
+      })) as ToolResult;
+      expect(result.structuredContent!.text).toBe('Task over HTTP.');
+      const listedA = (await a.experimental.tasks.listTasks()).tasks.map((t) => t.taskId);
+      const listedB = (await b.experimental.tasks.listTasks()).tasks.map((t) => t.taskId);
+      expect(listedA).toEqual(listedB);
+      expect(listedA).toContain(task.taskId);
+
+      const second = await start();
+      await new Promise((r) => setTimeout(r, 500));
+      const cancelled = await b.experimental.tasks.cancelTask(second.taskId);
+      expect(cancelled.status).toBe('cancelled');
+      expect((await a.experimental.tasks.getTask(second.taskId)).status).toBe('cancelled');
+    } finally {
+      fake.holdAll = false;
+      for (const id of fake.tasks.keys()) fake.release(id);
+    }
   });
 });
