@@ -23,6 +23,9 @@ it('produces every figure of the benchmark', async () => {
     r.polling.task_qps_max_1s,
     r.streaming.first_words_ms,
     r.streaming.whole_ms,
+    r.batch.serial_ms,
+    r.batch.batch_ms,
+    r.batch.task_qps_max_1s,
   ];
   for (const n of numbers) expect(Number.isFinite(n)).toBe(true);
   expect(r.cold_start.ours_ms).toBeGreaterThan(0);
@@ -30,6 +33,7 @@ it('produces every figure of the benchmark', async () => {
   // The streamed call really streamed: its first words came before the whole answer.
   expect(r.streaming.first_words_ms).toBeGreaterThan(0);
   expect(r.streaming.first_words_ms).toBeLessThan(r.streaming.whole_ms);
-  expect(r.figures.length).toBe(8);
+  expect(r.figures.length).toBe(9);
+  expect(r.batch.items).toBe(SMOKE.batchItems);
   expect(markdownTable(r)).toMatch(/^Run of .*\n\n\| figure \| ours/);
 }, 120_000);
