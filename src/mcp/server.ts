@@ -24,6 +24,7 @@ export interface ServerHandle {
 const INSTRUCTIONS = `Speech-to-text with Alibaba Cloud Qwen ASR.
 - asr_transcribe takes a local path or URL. Leave model unset: short audio runs synchronously, long or large audio is routed to the async file-transcription model automatically.
 - If a result has status PENDING or RUNNING, call asr_task_status with its task_id and wait: true.
+- For several files (a list, or a folder and a pattern) use asr_transcribe_batch; asr_list_tasks and asr_cancel_task manage work in progress.
 - Keep language_hints minimal: one code only when the language is certain, else none.
 - Whole transcripts are saved to files (paths in the result) and readable as transcript:// resources.`;
 
