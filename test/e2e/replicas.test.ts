@@ -4,14 +4,14 @@
  * cancel written by one stops the other's waiting within a second or two; records stay whole.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
-import { tempDir } from '../helpers/env.js';
+import { fixture, tempDir } from '../helpers/env.js';
 import { SERVER_ENTRY, type ToolResult } from '../helpers/mcp.js';
 
 const fake = new FakeDashScope({ runMs: 30 });
@@ -26,6 +26,7 @@ function startHttp(): Promise<string> {
       ...fake.env({
         HOME: home,
         OUTPUT_DIR: out,
+        ASR_ALLOWED_DIRS: home,
         ASR_POLL_INTERVAL_MS: '20',
         ASR_POLL_MAX_INTERVAL_MS: '200',
       }),
@@ -153,6 +154,43 @@ describe('replicas on one OUTPUT_DIR', () => {
     } finally {
       fake.holdAll = false;
       for (const id of fake.tasks.keys()) fake.release(id);
+    }
+  });
+
+  it('an upload running on one is reported by the other, and its cancel stops the upload', async () => {
+    const file = join(home, 'upload.mp3');
+    copyFileSync(fixture('speech.mp3'), file);
+    fake.inject('upload', { kind: 'delay', ms: 8000 });
+    try {
+      const started = await call(a, 'asr_transcribe', {
+        audio: file,
+        model: 'qwen3-asr-flash-filetrans',
+        wait: false,
+        wait_seconds: 0,
+      });
+      const localId = started.structuredContent!.task_id as string;
+      expect(localId).toMatch(/^local-/);
+      const seen = await call(b, 'asr_task_status', { task_id: localId });
+      expect(seen.isError, seen.content[0]?.text).toBeFalsy();
+      expect(seen.structuredContent).toMatchObject({
+        status: 'PENDING',
+        progress: 'uploading (another server process)',
+      });
+      const submits = fake.count('submit');
+      const cancel = await call(b, 'asr_cancel_task', { id: localId });
+      expect(cancel.structuredContent).toMatchObject({ status: 'CANCELED', cancelled: true });
+      const deadline = Date.now() + 5000;
+      let text = '';
+      while (Date.now() < deadline) {
+        const r = await call(a, 'asr_task_status', { task_id: localId });
+        text = r.content[0]!.text ?? '';
+        if (r.isError) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(text).toMatch(/cancel/i);
+      expect(fake.count('submit')).toBe(submits);
+    } finally {
+      fake.clearFaults();
     }
   });
 
