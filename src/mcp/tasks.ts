@@ -207,6 +207,14 @@ export class McpTasks {
         .catch(() => {});
     }, 5000);
     const id = record.taskId;
+    // A cancel written by another process (tasks/cancel or asr_cancel_task on a replica) stops the work
+    // within a second, during the upload too.
+    const watch = setInterval(() => {
+      void this.store.get(id).then((r) => {
+        if (r?.status === 'cancelled') controller.abort();
+      });
+    }, 1000);
+    watch.unref?.();
     const done = (async () => {
       let status: McpTaskRecord['status'];
       let result: Record<string, unknown>;
@@ -239,7 +247,10 @@ export class McpTasks {
       await this.store.update(id, { status, result, statusMessage: text.split('\n')[0]!.slice(0, 300) });
     })()
       .catch((err) => this.deps.logger.error(`MCP task ${id}: ${errorMessage(err)}`))
-      .finally(() => this.running.delete(id));
+      .finally(() => {
+        clearInterval(watch);
+        this.running.delete(id);
+      });
     this.running.set(id, { controller, done });
   }
 }

@@ -257,4 +257,37 @@ describe('replicas on one OUTPUT_DIR', () => {
       for (const id of fake.tasks.keys()) fake.release(id);
     }
   });
+
+  it('an MCP task uploading on one is stopped by tasks/cancel through the other', async () => {
+    const file = join(home, 'task-upload.mp3');
+    copyFileSync(fixture('speech.mp3'), file);
+    fake.inject('upload', { kind: 'delay', ms: 8000 });
+    try {
+      const { task } = await a.request(
+        {
+          method: 'tools/call',
+          params: {
+            name: 'asr_transcribe',
+            arguments: { audio: file, model: 'qwen3-asr-flash-filetrans' },
+            task: { ttl: 600_000 },
+          },
+        },
+        CreateTaskResultSchema,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      const submits = fake.count('submit');
+      const cancelled = await b.experimental.tasks.cancelTask(task.taskId);
+      expect(cancelled.status).toBe('cancelled');
+      await new Promise((r) => setTimeout(r, 2000));
+      expect((await a.experimental.tasks.getTask(task.taskId)).status).toBe('cancelled');
+      const local = readdirSync(join(out, 'ai-audio-asr', 'tasks'))
+        .filter((n) => n.endsWith('.json'))
+        .map((n) => JSON.parse(readFileSync(join(out, 'ai-audio-asr', 'tasks', n), 'utf8')))
+        .find((r) => r.source === file);
+      expect(local?.status).toBe('CANCELED');
+      expect(fake.count('submit')).toBe(submits);
+    } finally {
+      fake.clearFaults();
+    }
+  });
 });
