@@ -132,6 +132,22 @@ describe('MCP tasks', () => {
     );
   });
 
+  it('forgets a task once its ttl has passed', async () => {
+    const { task } = await session.client.request(
+      {
+        method: 'tools/call',
+        params: { name: 'asr_transcribe', arguments: { audio: fixture('speech.mp3') }, task: { ttl: 1000 } },
+      },
+      CreateTaskResultSchema,
+    );
+    expect(task.ttl).toBe(1000);
+    await session.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
+    await new Promise((r) => setTimeout(r, 1200));
+    await expect(session.client.experimental.tasks.getTask(task.taskId)).rejects.toThrow(/not found/);
+    const { tasks } = await session.client.experimental.tasks.listTasks();
+    expect(tasks.map((t) => t.taskId)).not.toContain(task.taskId);
+  });
+
   it('refuses bad arguments of a task-augmented call before creating a task', async () => {
     await expect(startTask(session, 'asr_transcribe', { audio: '' })).rejects.toThrow(/audio/);
   });
