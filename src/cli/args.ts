@@ -3,7 +3,7 @@
  * is a usage error (exit 2) that names the flag, never a silently ignored option.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import type { TimestampGranularity, TranscribeRequest } from '../domain/request.js';
+import type { BatchRequest, TimestampGranularity, TranscribeRequest } from '../domain/request.js';
 
 type OutputFormat = 'text' | 'json' | 'srt' | 'vtt';
 
@@ -23,6 +23,8 @@ export interface TranscribeCommand extends CommonOptions {
   request: TranscribeRequest;
   /** --async without --wait: print the task id once submitted and stop. */
   submitOnly: boolean;
+  /** Several --audio, or --folder: every file, one job each (`request` holds the shared options). */
+  batch?: Pick<BatchRequest, 'audio' | 'folder' | 'pattern' | 'recursive' | 'force'>;
 }
 
 export interface StatusCommand extends CommonOptions {
@@ -45,7 +47,11 @@ const COMMON = {
 
 const TRANSCRIBE = {
   ...COMMON,
-  audio: { type: 'string', short: 'a' },
+  audio: { type: 'string', short: 'a', multiple: true },
+  folder: { type: 'string' },
+  pattern: { type: 'string' },
+  recursive: { type: 'boolean' },
+  force: { type: 'boolean' },
   model: { type: 'string', short: 'm' },
   'language-hints': { type: 'string', short: 'l' },
   'sample-rate': { type: 'string' },
@@ -124,13 +130,15 @@ function common(values: Record<string, unknown>): CommonOptions {
 export function parseTranscribe(argv: string[]): TranscribeCommand | 'help' {
   const { values, positionals } = parse(argv, TRANSCRIBE);
   if (values.help) return 'help';
-  if (positionals.length > 1 || (positionals.length === 1 && values.audio !== undefined)) {
-    throw new UsageError(
-      `Give one recording, with --audio or as the only argument (got ${positionals.join(', ')}).`,
-    );
-  }
-  const audio = values.audio ?? positionals[0];
-  if (!audio) throw new UsageError('Which recording? Pass --audio PATH_OR_URL.');
+  const audios = [...(values.audio ?? []), ...positionals];
+  const folder = values.folder;
+  if (folder !== undefined && audios.length > 0)
+    throw new UsageError('Give --audio (one or more) or --folder, not both.');
+  if (folder === undefined && (values.pattern !== undefined || values.recursive))
+    throw new UsageError('--pattern and --recursive go with --folder DIR.');
+  if (audios.length > 100) throw new UsageError(`At most 100 recordings at once (got ${audios.length}).`);
+  const audio = audios[0] ?? folder;
+  if (!audio) throw new UsageError('Which recording? Pass --audio PATH_OR_URL (or --folder DIR).');
   const opts = common(values);
   const granularities = list(values['timestamp-granularities']);
   for (const g of granularities ?? []) {
@@ -161,6 +169,14 @@ export function parseTranscribe(argv: string[]): TranscribeCommand | 'help' {
   }
   for (const key of Object.keys(request) as (keyof TranscribeRequest)[]) {
     if (request[key] === undefined) delete request[key];
+  }
+  if (audios.length > 1 || folder !== undefined) {
+    if (opts.format === 'srt' || opts.format === 'vtt')
+      throw new UsageError("Several recordings print as text or json; each one's .srt and .vtt are saved.");
+    const batch = folder
+      ? { folder, pattern: values.pattern, recursive: values.recursive, force: values.force }
+      : { audio: audios, force: values.force };
+    return { command: 'transcribe', ...opts, request, submitOnly: false, batch };
   }
   return { command: 'transcribe', ...opts, request, submitOnly: values.async === true && !values.wait };
 }

@@ -4,6 +4,7 @@
  * script can branch on.
  */
 
+import { join } from 'node:path';
 import { FileAccess } from '../audio/access.js';
 import { loadConfig } from '../config/config.js';
 import { AsrError, CancelledError, describeError, InputError } from '../domain/errors.js';
@@ -12,7 +13,9 @@ import type { TranscriptionResult } from '../domain/result.js';
 import { ProgressReporter } from '../format/progress.js';
 import { toSrt, toVtt } from '../format/subtitles.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import type { BatchView } from '../transcription/batch.js';
 import { createService } from '../transcription/create.js';
+import type { TranscriptionService } from '../transcription/service.js';
 import { createLogger } from '../util/log.js';
 import { scrub } from '../util/secrets.js';
 import {
@@ -27,14 +30,21 @@ import { ProgressBar } from './progress-bar.js';
 
 const EXIT = { done: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
-const TRANSCRIBE_HELP = `Usage: qwen-asr-mcp transcribe --audio PATH_OR_URL [options]
+const TRANSCRIBE_HELP = `Usage: qwen-asr-mcp transcribe --audio PATH_OR_URL [--audio …] [options]
+       qwen-asr-mcp transcribe --folder DIR [--pattern GLOB] [--recursive] [options]
 
 Transcribes one recording with Alibaba Cloud Qwen ASR (or paraformer / fun-asr) and prints the
 transcript on stdout. Progress and warnings go to stderr. Transcripts are also saved under OUTPUT_DIR,
 as the MCP server saves them.
 
   -a, --audio PATH_OR_URL           local file (also ~/..., file://...) or http(s)/oss:// URL
-                                    (may also be given as the only positional argument)
+                                    (also positional); repeat it for several recordings
+      --folder DIR                  every recording in DIR (default: audio and video extensions)
+      --pattern GLOB                which files of --folder: * ? ** {a,b}, e.g. '*.{mp3,wav}'
+      --recursive                   include the folders inside DIR
+      --force                       several recordings: transcribe again even those done before
+                                    (by default a file or URL already transcribed with the same
+                                    options is reused; ASR_BATCH_CONCURRENCY run at once, default 4)
   -m, --model NAME                  qwen3-asr-flash (default), qwen3-asr-flash-filetrans, qwen-audio-asr,
                                     qwen-audio-3.1-asr-flash, qwen-audio-3.0-asr-flash (-filetrans too),
                                     fun-asr-flash-2026-06-15, paraformer-v2, paraformer-8k-v2, fun-asr, fun-asr-mtl
@@ -132,12 +142,28 @@ async function execute(cmd: TranscribeCommand | StatusCommand, io: CliIo): Promi
     allowedDirs: config.allowedDirs,
     unrestricted: true,
   });
-  const { service } = createService(config, { logger, access });
+  const { service, dirs } = createService(config, { logger, access });
   const bar = new ProgressBar(io.stderr);
   const reporter = cmd.quiet ? undefined : new ProgressReporter((n) => void bar.show(n), 5000);
   const ctx = { signal: io.signal, onProgress: reporter && ((e: ProgressEvent) => reporter.update(e)) };
   try {
     let result: TranscriptionResult;
+    if (cmd.command === 'transcribe' && cmd.batch) {
+      const { audio: _first, ...options } = cmd.request;
+      const batch = await service.transcribeBatch({ ...cmd.batch, options, wait_seconds: cmd.maxWait }, ctx);
+      reporter?.stop();
+      bar.finish();
+      return await reportBatch(cmd, batch, service, io, say, dirs.get().batches);
+    }
+    if (cmd.command === 'status' && service.isBatchId(cmd.taskId)) {
+      const batch = await service.batchStatus(
+        { task_id: cmd.taskId, wait: cmd.wait, wait_seconds: cmd.wait ? cmd.maxWait : 0 },
+        ctx,
+      );
+      reporter?.stop();
+      bar.finish();
+      return await reportBatch(cmd, batch, service, io, say, dirs.get().batches);
+    }
     if (cmd.command === 'transcribe') {
       result = await service.transcribe(
         { ...cmd.request, wait: !cmd.submitOnly, wait_seconds: cmd.maxWait },
@@ -200,6 +226,53 @@ async function report(
   if (cmd.printResponse) io.stdout.write(`${scrub(JSON.stringify(result.raw, null, 2))}\n`);
   if (result.files) say(`saved: ${Object.values(result.files).filter(Boolean).join(', ')}`);
   return EXIT.done;
+}
+
+/** Every file's transcript (text: under a `==> file <==` line; json: one document), then a summary. */
+async function reportBatch(
+  cmd: TranscribeCommand | StatusCommand,
+  batch: BatchView,
+  service: TranscriptionService,
+  io: CliIo,
+  say: (line: string) => void,
+  indexDir: string,
+): Promise<number> {
+  const texts: (string | undefined)[] = [];
+  for (const item of batch.items) {
+    const saved = item.transcript_id ? await service.savedTranscript(item.transcript_id) : undefined;
+    texts.push(saved?.text);
+  }
+  let output: string;
+  if (cmd.format === 'json') {
+    const items = batch.items.map((item, i) => ({ ...item, text: texts[i] ?? null }));
+    output = `${JSON.stringify({ ...batch, items }, null, 2)}\n`;
+  } else {
+    output = batch.items
+      .map((item, i) => {
+        const body = texts[i] ?? `(${item.status}${item.error ? `: ${item.error}` : ''})`;
+        return `==> ${item.audio} <==\n${body}\n`;
+      })
+      .join('\n');
+  }
+  output = scrub(output);
+  if (cmd.output) {
+    await writeFileAtomic(cmd.output, output);
+    say(`wrote ${cmd.output}`);
+  } else {
+    io.stdout.write(output);
+  }
+  const count = (s: string) => batch.items.filter((i) => i.status === s).length;
+  const reused = batch.items.filter((i) => i.reused).length;
+  say(
+    `batch ${batch.batch_id} ${batch.status}: ${count('SUCCEEDED')} of ${batch.items.length} transcribed (${reused} reused), ${count('FAILED')} failed; index: ${join(indexDir, `${batch.batch_id}.csv`)}`,
+  );
+  if (batch.status === 'PENDING' || batch.status === 'RUNNING') {
+    io.stderr.write(
+      `qwen-asr-mcp: batch ${batch.batch_id} is still ${batch.status} after --max-wait ${cmd.maxWait} s; follow it with: qwen-asr-mcp status ${batch.batch_id} --wait\n`,
+    );
+    return EXIT.failed;
+  }
+  return count('SUCCEEDED') === batch.items.length ? EXIT.done : EXIT.failed;
 }
 
 function render(cmd: CommonOptions, result: TranscriptionResult): string {

@@ -37,6 +37,8 @@ export interface Config {
   uploadAttempts: number;
   /** `--http`: most simultaneous connections (ASR_HTTP_MAX_CONNECTIONS); more are closed at once. */
   httpMaxConnections: number;
+  /** ASR_BATCH_CONCURRENCY: files of one batch transcribed at once. */
+  batchConcurrency: number;
   /** Where the API key is looked up; read at each call so a key added later works without a restart. */
   env: Record<string, string | undefined>;
   home: string;
@@ -123,6 +125,7 @@ export function loadConfig(
     maxTaskQueriesPerSecond: intSetting(env, 'ASR_MAX_TASK_QPS', 10, 1, 20),
     uploadAttempts: intSetting(env, 'ASR_UPLOAD_ATTEMPTS', 3, 1, 10),
     httpMaxConnections: intSetting(env, 'ASR_HTTP_MAX_CONNECTIONS', 256, 1, 65_536),
+    batchConcurrency: intSetting(env, 'ASR_BATCH_CONCURRENCY', 4, 1, 32),
     env,
     home,
     cwd,

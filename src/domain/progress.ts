@@ -10,6 +10,8 @@ export type Stage =
   | 'running'
   | 'fetching'
   | 'saving'
+  /** A batch: `fraction` is the share of its files done, `detail` says how many. */
+  | 'batch'
   | 'done';
 
 export interface ProgressEvent {

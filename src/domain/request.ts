@@ -39,3 +39,21 @@ export interface StatusRequest {
   wait?: boolean;
   wait_seconds?: number;
 }
+
+/** The options of one transcription, applied to every file of a batch. */
+export type TranscribeOptions = Omit<TranscribeRequest, 'audio' | 'wait' | 'wait_seconds'>;
+
+/** `asr_transcribe_batch` and the CLI's several `--audio` or `--folder`: one job per file. */
+export interface BatchRequest {
+  /** Paths or URLs (1-100); or `folder` with an optional `pattern`. */
+  audio?: string[];
+  folder?: string;
+  /** A glob relative to the folder: `*`, `?`, `**`, `{a,b}` (default: audio and video extensions). */
+  pattern?: string;
+  recursive?: boolean;
+  options?: TranscribeOptions;
+  /** Transcribe again even when a saved transcript of the same audio and options exists. */
+  force?: boolean;
+  wait?: boolean;
+  wait_seconds?: number;
+}

@@ -29,6 +29,7 @@ const RANGES: Record<Stage, [number, number]> = {
   running: [50, 90],
   fetching: [90, 95],
   saving: [95, 99],
+  batch: [0, 99],
   done: [100, 100],
 };
 
@@ -178,6 +179,8 @@ export class ProgressReporter {
         return `fetching result${task}`;
       case 'saving':
         return `saving transcript${task}`;
+      case 'batch':
+        return `batch ${elapsed}${detail}`;
       case 'done':
         return `done${task}`;
     }

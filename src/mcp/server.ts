@@ -25,6 +25,7 @@ export interface ServerHandle {
 const INSTRUCTIONS = `Speech-to-text with Alibaba Cloud Qwen ASR.
 - asr_transcribe takes a local path or URL. Leave model unset: short audio runs synchronously, long or large audio is routed to the async file-transcription model automatically.
 - If a result has status PENDING or RUNNING, call asr_task_status with its task_id and wait: true.
+- For several files (a list, or a folder and a pattern) use asr_transcribe_batch; asr_list_tasks and asr_cancel_task manage work in progress.
 - Keep language_hints minimal: one code only when the language is certain, else none.
 - A long transcript is cut to fit the result: read on with asr_read_transcript from the next_offset it names.
 - Transcripts are saved (paths in the result) and readable as transcript:// resources.`;
@@ -91,7 +92,16 @@ const renderingsOf = new WeakMap<TranscriptionService, Renderings>();
 export function buildMcpServer(config: Config, deps: ServerDeps): McpServer {
   const server = new McpServer(
     { name: 'qwen-asr-mcp', title: 'Qwen ASR', version: VERSION },
-    { capabilities: { tools: {}, resources: {}, logging: {} }, instructions: INSTRUCTIONS },
+    {
+      capabilities: {
+        tools: {},
+        resources: {},
+        logging: {},
+        // MCP tasks (experimental): asr_transcribe and asr_transcribe_batch take `task`.
+        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+      },
+      instructions: INSTRUCTIONS,
+    },
   );
   let renderings = renderingsOf.get(deps.service);
   if (!renderings) {

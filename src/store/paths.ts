@@ -14,6 +14,12 @@ export interface OutputLocation {
   root: string;
   transcripts: string;
   tasks: string;
+  /** Batch indexes (`<batch_id>.json` and `.csv`). */
+  batches: string;
+  /** Fingerprints of transcribed audio → transcript ids, for batches that resume. */
+  fingerprints: string;
+  /** MCP tasks (task-augmented tool calls): state and results, readable after a restart. */
+  mcpTasks: string;
   /** Set when OUTPUT_DIR could not be used. */
   fallbackReason?: string;
 }
@@ -67,7 +73,9 @@ function makeDirs(dir: string): void {
 function usable(dir: string): string | undefined {
   try {
     const app = join(dir, APP_DIR);
-    for (const sub of [join(app, 'transcripts'), join(app, 'tasks')]) {
+    for (const sub of ['transcripts', 'tasks', 'batches', 'fingerprints', 'mcp-tasks'].map((d) =>
+      join(app, d),
+    )) {
       makeDirs(sub);
       accessSync(sub, constants.W_OK);
     }
@@ -109,6 +117,9 @@ export class OutputDirs {
       root,
       transcripts: join(root, APP_DIR, 'transcripts'),
       tasks: join(root, APP_DIR, 'tasks'),
+      batches: join(root, APP_DIR, 'batches'),
+      fingerprints: join(root, APP_DIR, 'fingerprints'),
+      mcpTasks: join(root, APP_DIR, 'mcp-tasks'),
       fallbackReason,
     };
     return this.location;

@@ -7,11 +7,14 @@ import type { BucketClient } from '../bucket/client.js';
 import type { Config } from '../config/config.js';
 import type { DashScopeApi } from '../dashscope/api.js';
 import type { TemporaryUploader } from '../dashscope/upload.js';
+import { TaskFailedError } from '../domain/errors.js';
+import type { BatchStore } from '../store/batches.js';
 import type { OutputDirs } from '../store/paths.js';
 import type { TaskRecord, TaskStore } from '../store/tasks.js';
 import type { TranscriptStore } from '../store/transcripts.js';
 import { fsProblem } from '../util/fs-errors.js';
 import type { Logger } from '../util/log.js';
+import type { BatchRun } from './batch.js';
 import { releaseUpload } from './cleanup.js';
 import type { Job } from './jobs.js';
 import type { RateLimiter } from './pacing.js';
@@ -31,6 +34,10 @@ export interface ServiceContext {
   limiter: RateLimiter;
   /** Jobs of this process, under their local id and (once submitted) their task id. */
   jobs: Map<string, Job>;
+  /** Batch indexes and audio fingerprints. */
+  batches: BatchStore;
+  /** Batches running in this process, by batch id. */
+  batchRuns: Map<string, BatchRun>;
   startedAt: string;
 }
 
@@ -54,4 +61,17 @@ function storeFailed(ctx: ServiceContext, err: unknown): void {
 /** A call's wait budget in milliseconds: its own `wait_seconds`, else ASR_WAIT_BUDGET_S. */
 export function budgetMs(config: Config, waitSeconds: number | undefined): number {
   return Math.max(0, (waitSeconds ?? config.waitBudgetS) * 1000);
+}
+
+/**
+ * Throws when asr_cancel_task (in this process or another sharing the output directory) cancelled the
+ * task: its transcript is not fetched or saved.
+ */
+export async function throwIfCancelled(ctx: ServiceContext, taskId: string): Promise<void> {
+  const record = await ctx.tasks.get(taskId).catch(() => undefined);
+  if (!record?.cancelled_at) return;
+  throw new TaskFailedError(
+    `Task ${taskId} was cancelled with asr_cancel_task at ${record.cancelled_at}; no transcript is saved for it.`,
+    { hint: 'Transcribe the audio again if you need it.' },
+  );
 }

@@ -17,7 +17,7 @@ import { mb } from '../util/format.js';
 import { redactUrl } from '../util/redact-url.js';
 import { budgetMs, recordTask, type ServiceContext, updateTask } from './context.js';
 import { pendingResult } from './pending.js';
-import { pollToEnd } from './polling.js';
+import { pollWatched, watchCancel } from './watch.js';
 
 /** An async job from submission (or upload) onwards; lives in memory while this process runs. */
 export interface Job {
@@ -114,6 +114,9 @@ async function startJob(
   ctx.jobs.set(localId, job);
   job.submitted = submitJob(ctx, job, record);
   job.submitted.catch(() => {}); // observed by whoever follows the job; never an unhandled rejection
+  // A cancel written to the record (by any replica) stops the upload within a second.
+  const stopWatching = watchCancel(ctx, localId, () => job.controller.abort());
+  job.submitted.then(stopWatching, stopWatching);
   return job;
 }
 
@@ -207,7 +210,7 @@ export async function follow(
     const taskId = waited;
     if (!opts.wait) return pendingResult(job, 'PENDING', job.submitRaw);
     call.signal?.removeEventListener('abort', onAbort); // from here a cancel must not kill the upload controller
-    return await pollToEnd(ctx, taskId, job, opts.deadline, call);
+    return await pollWatched(ctx, taskId, job, opts.deadline, call);
   } catch (err) {
     if (call.signal?.aborted || err instanceof CancelledError) {
       const outcome = await cancelRemote(ctx, job);

@@ -11,7 +11,7 @@ import { ApiError, NotFoundError, TaskFailedError } from '../domain/errors.js';
 import type { CallContext } from '../domain/progress.js';
 import type { TranscriptionResult } from '../domain/result.js';
 import { round3 } from '../util/format.js';
-import { type ServiceContext, updateTask } from './context.js';
+import { type ServiceContext, throwIfCancelled, updateTask } from './context.js';
 import type { JobView } from './pending.js';
 import { saveResult } from './save.js';
 
@@ -56,6 +56,7 @@ export async function finishTask(
       { requestId: parsed.requestId, hint: 'Check the task id and region, or transcribe the audio again.' },
     );
   }
+  await throwIfCancelled(ctx, taskId);
   call.onProgress?.({ stage: 'fetching', taskId });
   let transcription: Awaited<ReturnType<DashScopeApi['fetchTranscription']>>;
   try {

@@ -17,17 +17,21 @@ import { asyncCounterpart, type ModelInfo, resolveModel } from '../dashscope/mod
 import { TemporaryUploader } from '../dashscope/upload.js';
 import { BadRequestError } from '../domain/errors.js';
 import type { CallContext } from '../domain/progress.js';
-import type { StatusRequest, TranscribeRequest } from '../domain/request.js';
+import type { BatchRequest, StatusRequest, TranscribeRequest } from '../domain/request.js';
 import type { TranscriptionResult } from '../domain/result.js';
 import type { HttpClient } from '../http/client.js';
+import { BatchStore } from '../store/batches.js';
 import type { OutputDirs } from '../store/paths.js';
 import type { TaskStore } from '../store/tasks.js';
 import type { TranscriptStore } from '../store/transcripts.js';
 import type { Logger } from '../util/log.js';
+import { type BatchView, batchItemTranscript, batchStatus, cancelBatch, transcribeBatch } from './batch.js';
+import { type CancelOutcome, cancelTask } from './cancel.js';
 import type { ServiceContext } from './context.js';
 import { callDeadline } from './deadline.js';
 import { transcribeInline } from './inline.js';
 import { transcribeAsync } from './jobs.js';
+import { type ListedTask, type ListRequest, listTasks } from './listing.js';
 import { RateLimiter } from './pacing.js';
 import { routeRequest } from './routing.js';
 import { findSavedText, findSavedTranscript, taskStatus } from './status.js';
@@ -77,6 +81,8 @@ export class TranscriptionService {
         : undefined,
       limiter: new RateLimiter(config.maxTaskQueriesPerSecond),
       jobs: new Map(),
+      batches: new BatchStore(deps.dirs),
+      batchRuns: new Map(),
       startedAt: new Date().toISOString(),
     };
   }
@@ -86,6 +92,7 @@ export class TranscriptionService {
    * they ended in the task store, so a restart can tell the caller what happened.
    */
   async close(graceMs = 2000): Promise<void> {
+    for (const run of this.ctx.batchRuns.values()) run.controller.abort();
     const jobs = [...new Set(this.ctx.jobs.values())];
     for (const job of jobs) job.controller.abort();
     let timer: NodeJS.Timeout | undefined;
@@ -97,6 +104,11 @@ export class TranscriptionService {
     ]);
     clearTimeout(timer);
     await this.api.http.close();
+  }
+
+  /** Where this service writes (transcripts, tasks, batches). */
+  get outputDirs(): OutputDirs {
+    return this.ctx.dirs;
   }
 
   /** Background uploads still under way, for a clean shutdown. */
@@ -164,6 +176,35 @@ export class TranscriptionService {
     // requests the configured budget (ASR_WAIT_BUDGET_S).
     const deadline = callDeadline(this.ctx.config, req.wait ? req.wait_seconds : undefined, call);
     return taskStatus(this.ctx, req, { ...call, deadline });
+  }
+
+  /** One job per file, a few at once; waits within the budget and reports every file. */
+  transcribeBatch(req: BatchRequest, call: CallContext = {}): Promise<BatchView> {
+    resolveApiKey(this.ctx.config);
+    return transcribeBatch(this.ctx, (r, c) => this.transcribe(r, c), req, call);
+  }
+
+  isBatchId(id: string): boolean {
+    return this.ctx.batches.isBatchId(id.trim());
+  }
+
+  batchStatus(req: StatusRequest, call: CallContext = {}): Promise<BatchView> {
+    return batchStatus(this.ctx, req.task_id.trim(), req, call);
+  }
+
+  /** The transcript id of one file of a batch. */
+  batchItemTranscript(batchId: string, index: number): Promise<string> {
+    return batchItemTranscript(this.ctx, batchId.trim(), index);
+  }
+
+  /** Stops an upload, a queued task or a batch; a started task is cancelled here only. */
+  cancel(id: string): Promise<CancelOutcome> {
+    return this.isBatchId(id) ? cancelBatch(this.ctx, id.trim()) : cancelTask(this.ctx, id);
+  }
+
+  /** Tasks and batches from the durable records, newest first. */
+  listTasks(req: ListRequest): Promise<{ tasks: ListedTask[]; next_cursor?: string }> {
+    return listTasks(this.ctx, req);
   }
 
   /** A saved transcript by transcript id or task id; undefined when there is none. */

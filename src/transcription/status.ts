@@ -9,9 +9,10 @@ import { InputError, NotFoundError, TaskFailedError } from '../domain/errors.js'
 import type { CallContext } from '../domain/progress.js';
 import type { StatusRequest } from '../domain/request.js';
 import type { TranscriptionResult } from '../domain/result.js';
-import { budgetMs, type ServiceContext, updateTask } from './context.js';
+import type { TaskRecord } from '../store/tasks.js';
+import { budgetMs, type ServiceContext, throwIfCancelled, updateTask } from './context.js';
 import { follow } from './jobs.js';
-import { pollToEnd } from './polling.js';
+import { pollWatched } from './watch.js';
 
 export async function taskStatus(
   ctx: ServiceContext,
@@ -44,6 +45,22 @@ export async function taskStatus(
       );
     }
     if (record && !record.task_id) {
+      if (record.status === 'UPLOADING' && uploadingElsewhere(record)) {
+        return {
+          text: '',
+          task_id: id,
+          status: 'PENDING',
+          model: record.model,
+          warnings: [
+            ...(record.warnings ?? []),
+            'Another server process sharing this output directory is uploading the file; ask again shortly.',
+          ],
+          poll_after_s: 10,
+          progress: 'uploading (another server process)',
+          source: record.source,
+          raw: null,
+        };
+      }
       if (record.status === 'FAILED' || record.status === 'CANCELED' || record.status === 'UPLOADING') {
         const reason =
           record.status === 'UPLOADING'
@@ -60,6 +77,7 @@ export async function taskStatus(
     taskId = record?.task_id ?? taskId;
     record = (await ctx.tasks.get(taskId)) ?? record;
   }
+  await throwIfCancelled(ctx, taskId);
   // A transcript we already saved answers at once, even after the API has forgotten the task.
   if (record?.status === 'SUCCEEDED' && record.transcript_id) {
     const saved = await ctx.transcripts.load(record.transcript_id);
@@ -79,7 +97,7 @@ export async function taskStatus(
     sourceLabel: live?.sourceLabel,
     localId: record?.local_id,
   };
-  return pollToEnd(ctx, taskId, jobView, deadline, call);
+  return pollWatched(ctx, taskId, jobView, deadline, call);
 }
 
 function resolveModelLenient(name: string | undefined): ModelInfo {
@@ -119,4 +137,18 @@ async function transcriptIdOfTask(ctx: ServiceContext, id: string): Promise<stri
   const record = await ctx.tasks.get(id);
   const taskRecord = record?.task_id && record.task_id !== id ? await ctx.tasks.get(record.task_id) : record;
   return taskRecord?.transcript_id ?? record?.transcript_id;
+}
+
+/** An upload record owned by another live process on this host (a replica): not lost, just elsewhere. */
+function uploadingElsewhere(record: TaskRecord): boolean {
+  const pid = record.owner_pid;
+  if (pid === undefined) return false;
+  // This process: a live upload would be in ctx.jobs, so the record is a previous run's.
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -32,6 +32,9 @@ it('produces every figure of the benchmark', async () => {
     r.agent.tools_list_bytes,
     r.long_recording.bucket.cpu_after_finish_s,
     r.long_recording.temporary.peak_rss_mb,
+    r.batch.serial_ms,
+    r.batch.batch_ms,
+    r.batch.task_qps_max_1s,
   ];
   for (const n of numbers) expect(Number.isFinite(n)).toBe(true);
   expect(r.cold_start.warm_ms).toBeGreaterThan(0);
@@ -39,8 +42,9 @@ it('produces every figure of the benchmark', async () => {
   // The streamed call really streamed: its first words came before the whole answer.
   expect(r.streaming.first_words_ms).toBeGreaterThan(0);
   expect(r.streaming.first_words_ms).toBeLessThan(r.streaming.whole_ms);
-  expect(r.figures.length).toBe(16);
+  expect(r.figures.length).toBe(17);
   expect(r.long_recording.bucket.saved).toEqual(['json', 'srt', 'txt', 'vtt']);
   expect(r.agent.largest_resource_reply_bytes).toBeGreaterThan(0);
+  expect(r.batch.items).toBe(SMOKE.batchItems);
   expect(markdownTable(r)).toMatch(/^Run of .*\n\n\| figure \| ours/);
 }, 120_000);

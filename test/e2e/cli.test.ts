@@ -3,7 +3,7 @@
  * the local fake. Checks stdout/stderr separation, output files and every documented exit code.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
@@ -217,6 +217,42 @@ describe('qwen-asr-mcp transcribe / status', () => {
     } finally {
       await queued.stop();
     }
+  });
+
+  it('transcribes every --audio given, with one progress line for the batch, and resumes', async () => {
+    const url = fake.addMedia('cli-batch.mp3', { durationS: 20, text: 'Linked talk.' });
+    const args = ['transcribe', '--audio', fixture('speech.mp3'), '--audio', url, '-l', 'en'];
+    const r = await run(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`==> ${fixture('speech.mp3')} <==\nWelcome to Alibaba Cloud.`);
+    expect(r.stdout).toContain(`==> ${url} <==\nLinked talk.`);
+    expect(r.stderr).toMatch(/^ *\d+% batch \d+s \(\d of 2 files done\)$/m);
+    expect(r.stderr).toMatch(
+      /batch batch-[0-9a-f-]+ SUCCEEDED: 2 of 2 transcribed \(0 reused\), 0 failed; index: .*\.csv/,
+    );
+    const again = await run([...args, '-f', 'json']);
+    expect(again.code).toBe(0);
+    const json = JSON.parse(again.stdout);
+    expect(json.items.map((i: { reused: boolean }) => i.reused)).toEqual([true, true]);
+    expect(json.items[1].text).toBe('Linked talk.');
+    const status = await run(['status', json.batch_id]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('Linked talk.');
+  });
+
+  it('takes --folder with --pattern and --recursive; a file that is not audio fails its row only', async () => {
+    const dir = join(home, 'cli-folder');
+    mkdirSync(join(dir, 'more'), { recursive: true });
+    copyFileSync(fixture('speech.mp3'), join(dir, 'a.mp3'));
+    copyFileSync(fixture('speech.flac'), join(dir, 'more', 'b.flac'));
+    writeFileSync(join(dir, 'more', 'c.mp3'), 'not really audio');
+    const r = await run(['transcribe', '--folder', dir, '--pattern', '**/*.{mp3,flac}', '--recursive']);
+    expect(r.code).toBe(1);
+    expect(r.stdout.match(/^==> /gm)).toHaveLength(3);
+    expect(r.stdout).toMatch(/c\.mp3 <==\n\(FAILED: .*not an audio or video file/);
+    expect(r.stderr).toMatch(/2 of 3 transcribed/);
+    const usage = await run(['transcribe', '--audio', fixture('speech.mp3'), '--folder', dir]);
+    expect(usage.code).toBe(2);
   });
 
   it('keeps the API key out of everything it prints', async () => {

@@ -183,7 +183,7 @@ it(`answers ${RUNS} generated calls with well-formed results or errors, and stay
   );
   await session.client.ping();
   const { tools } = await session.client.listTools();
-  expect(tools).toHaveLength(3);
+  expect(tools).toHaveLength(6);
   process.stderr.write(`fuzz outcomes: ${JSON.stringify(outcomes)}\n`);
   expect(outcomes.results + outcomes.toolErrors + outcomes.protocolErrors).toBe(RUNS);
   // Some calls must get through and some must be refused, or the generators are not doing their job.

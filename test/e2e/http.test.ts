@@ -90,9 +90,12 @@ describe('Streamable HTTP', () => {
     const c = await client(url);
     const { tools } = await c.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
+      'asr_cancel_task',
+      'asr_list_tasks',
       'asr_read_transcript',
       'asr_task_status',
       'asr_transcribe',
+      'asr_transcribe_batch',
     ]);
     const media = fake.addMedia('http.mp3', { durationS: 30, text: 'Over HTTP. With progress.' });
     const progress: string[] = [];
@@ -206,7 +209,7 @@ describe('beyond loopback', () => {
     expect(denied.headers['www-authenticate']).toBe('Bearer');
     expect((await post(url, PING, { authorization: 'Bearer wrong' })).statusCode).toBe(401);
     const c = await client(url, { authorization: `Bearer ${token}` });
-    expect((await c.listTools()).tools).toHaveLength(3);
+    expect((await c.listTools()).tools).toHaveLength(6);
     await c.close();
     expect(started.stderr() + started.stdout()).not.toContain(token);
   });

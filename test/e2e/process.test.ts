@@ -167,7 +167,7 @@ describe('stdout and shutdown', () => {
     await until(() => s.stderr().includes('injected stray rejection'), 'the rejection to be logged');
     expect(s.stderr()).toMatch(/unhandled rejection: Error: injected stray rejection/);
     const list = await s.request('tools/list');
-    expect((list.result as { tools: unknown[] }).tools).toHaveLength(3);
+    expect((list.result as { tools: unknown[] }).tools).toHaveLength(6);
     s.child.stdin!.end();
     expect((await s.exited).code).toBe(0);
   });

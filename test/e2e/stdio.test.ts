@@ -46,12 +46,15 @@ const call = async (name: string, args: Record<string, unknown>, s = session) =>
   (await s.client.callTool({ name, arguments: args })) as ToolResult;
 
 describe('tools over stdio', () => {
-  it('lists three tools with portable, described inputs, an output schema and safety annotations', async () => {
+  it('lists six tools with portable, described inputs, an output schema and safety annotations', async () => {
     const { tools } = await session.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
+      'asr_cancel_task',
+      'asr_list_tasks',
       'asr_read_transcript',
       'asr_task_status',
       'asr_transcribe',
+      'asr_transcribe_batch',
     ]);
     const listed = JSON.stringify(tools);
     // Only the JSON Schema subset every client library takes: no $schema, pattern, format or size bounds.
@@ -65,11 +68,13 @@ describe('tools over stdio', () => {
       expect(Buffer.byteLength(JSON.stringify(tool)), tool.name).toBeLessThanOrEqual(3000);
       expect(tool.inputSchema.additionalProperties).toBe(false);
       expect(tool.annotations).toEqual(
-        tool.name === 'asr_read_transcript'
+        tool.name === 'asr_read_transcript' || tool.name === 'asr_list_tasks'
           ? { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false }
-          : { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+          : tool.name === 'asr_cancel_task'
+            ? { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true }
+            : { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
       );
-      expect(tool.outputSchema?.properties).toHaveProperty('text');
+      expect(Object.keys(tool.outputSchema?.properties ?? {}).length).toBeGreaterThan(0);
       for (const [field, schema] of Object.entries(tool.inputSchema.properties ?? {})) {
         expect((schema as { description?: string }).description, `${tool.name}.${field}`).toBeTruthy();
       }
@@ -292,7 +297,7 @@ describe('tools over stdio', () => {
       await expect.poll(() => queued.count('cancel'), { timeout: 5000 }).toBe(1);
       expect([...queued.tasks.values()][0]!.status).toBe('CANCELED');
       // The server is still there for the next call.
-      expect((await s.client.listTools()).tools).toHaveLength(3);
+      expect((await s.client.listTools()).tools).toHaveLength(6);
     } finally {
       await s.close();
       await queued.stop();
@@ -370,7 +375,7 @@ describe('start-up', () => {
   it('starts with no key, lists tools, and each call explains how to set the key', async () => {
     const bare = await connect({ HOME: join(home, 'nobody'), OUTPUT_DIR: join(home, 'out2') });
     try {
-      expect((await bare.client.listTools()).tools).toHaveLength(3);
+      expect((await bare.client.listTools()).tools).toHaveLength(6);
       const result = await call('asr_transcribe', { audio: fixture('speech.mp3') }, bare);
       expect(result.isError).toBe(true);
       expect(result.content[0]!.text).toMatch(/No DashScope API key is configured.*DASHSCOPE_API_KEY/s);

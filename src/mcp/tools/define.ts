@@ -87,7 +87,7 @@ export function registerDefinedTool<Shape extends z.ZodRawShape, Output>(
   );
 }
 
-function errorResult(err: unknown, tool: string, deps: Pick<ToolDeps, 'logger'>) {
+export function errorResult(err: unknown, tool: string, deps: Pick<ToolDeps, 'logger'>) {
   const text = scrub(describeError(err));
   const kind = err instanceof AsrError ? err.kind : 'internal';
   if (kind === 'internal')

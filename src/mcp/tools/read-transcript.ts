@@ -6,34 +6,18 @@ import { VIEWER_TOOL_META } from '../resources/viewer.js';
 import { defineTool } from './define.js';
 
 const readTranscriptInput = {
-  transcript_id: z
-    .string()
-    .min(1)
-    .max(200)
-    .describe('The transcript_id from a result (a task_id works too).'),
-  offset: z
-    .number()
-    .int()
-    .min(0)
-    .optional()
-    .describe('Where to start, in characters of the chosen format (default 0; use next_offset to read on).'),
-  max_tokens: z
-    .number()
-    .int()
-    .min(100)
-    .optional()
-    .describe('Largest page in estimated tokens (default and maximum: the server result budget, 10000).'),
-  format: z
-    .enum(['text', 'srt', 'vtt', 'json'])
-    .optional()
-    .describe('text (default), srt or vtt subtitles, or the saved json (raw responses included).'),
+  transcript_id: z.string().min(1).max(200).describe('transcript_id, task_id or batch_id.'),
+  offset: z.number().int().min(0).optional().describe('Start, in characters (0; then next_offset).'),
+  max_tokens: z.number().int().min(100).optional().describe('Page size in tokens (max: result budget).'),
+  format: z.enum(['text', 'srt', 'vtt', 'json']).optional().describe('text (default), srt, vtt or json.'),
+  item: z.number().int().min(0).max(99).optional().describe('File index in a batch.'),
 };
 
 const pageShape = {
   transcript_id: z.string(),
   format: z.enum(['text', 'srt', 'vtt', 'json']),
   offset: z.number(),
-  next_offset: z.number().optional().describe('Where the next page starts; absent at the end'),
+  next_offset: z.number().optional().describe('Next page; absent at the end'),
   total_chars: z.number(),
   total_tokens: z.number(),
   text: z.string().describe('This page'),
@@ -46,9 +30,8 @@ export const readTranscriptTool = defineTool({
   name: 'asr_read_transcript',
   title: 'Read a saved transcript page by page',
   description:
-    'Read a saved transcript in pages that fit the context: as text, SRT, VTT or JSON. Start at offset 0 (or at ' +
-    'the next_offset a cut result names) and pass each next_offset back until it is absent. Pages end on a ' +
-    'sentence or subtitle cue.',
+    'Read a saved transcript in pages (text, SRT, VTT or JSON): start at 0 or a next_offset, and pass each ' +
+    'next_offset back until it is absent.',
   inputShape: readTranscriptInput,
   outputShape: pageShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -65,7 +48,11 @@ export const readTranscriptTool = defineTool({
       );
     }
     const format: Format = args.format ?? 'text';
-    const rendering = await deps.renderings.get(args.transcript_id.trim(), format);
+    const id =
+      args.item === undefined
+        ? args.transcript_id.trim()
+        : await deps.service.batchItemTranscript(args.transcript_id, args.item);
+    const rendering = await deps.renderings.get(id, format);
     const offset = args.offset ?? 0;
     if (offset > rendering.measured.chars) {
       throw new InputError(

@@ -33,10 +33,10 @@ const omitted = z.object({
 const freeObject = z.looseObject({}).meta({ additionalProperties: true });
 
 export const resultShape = {
-  text: z.string().describe('The transcript (cut to the budget: see next_offset)'),
+  text: z.string().describe('Transcript (maybe cut)'),
   text_truncated: z.boolean().optional().describe('true when text is cut; read on with asr_read_transcript'),
   text_total_chars: z.number().optional().describe('Length of the whole transcript in characters'),
-  next_offset: z.number().optional().describe('Where asr_read_transcript reads on'),
+  next_offset: z.number().optional().describe('Where to read on'),
   // anyOf rather than a type array: more portable across clients' schema dialects.
   task_id: z
     .union([z.string(), z.null()])
@@ -65,7 +65,7 @@ export const resultShape = {
     .optional()
     .describe('Timed sentences (async models)'),
   warnings: z.array(z.string()).describe('Routing decisions and options not sent, with reasons'),
-  transcript_id: z.string().optional().describe('For asr_read_transcript and transcript://<id>'),
+  transcript_id: z.string().optional().describe('For asr_read_transcript'),
   storage: z
     .enum(['disk', 'memory'])
     .optional()
@@ -78,5 +78,5 @@ export const resultShape = {
   eta_s: z.number().optional().describe('Rough seconds until the task is done'),
   progress: z.string().optional(),
   source: z.string().optional(),
-  raw: z.union([freeObject, omitted, z.null()]).describe('The API responses, unmodified (or a marker)'),
+  raw: z.union([freeObject, omitted, z.null()]).describe('API responses'),
 };

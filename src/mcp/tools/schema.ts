@@ -18,6 +18,8 @@ function clean(node: unknown, depth: number, keepDescriptionsTo: number): unknow
   for (const [key, value] of Object.entries(node as Json)) {
     if (DROPPED.has(key)) continue;
     if (key === 'description' && depth > keepDescriptionsTo) continue;
+    // An open object's empty `properties` says nothing.
+    if (key === 'properties' && Object.keys(value as Json).length === 0) continue;
     // zod spells "any integer" with the safe-integer range: noise to every reader.
     if (
       (key === 'maximum' && value === Number.MAX_SAFE_INTEGER) ||
@@ -68,8 +70,8 @@ const DESCRIBED = new Set(['next_offset']);
 
 function topLevel(name: string, node: Json): Json {
   const out: Json = {};
-  const variants = (node.anyOf as Json[] | undefined)?.map((v) => bare(v));
-  if (variants) out.anyOf = variants;
+  const variants = (node.anyOf as Json[] | undefined)?.map((v) => JSON.stringify(bare(v)));
+  if (variants) out.anyOf = [...new Set(variants)].map((v) => JSON.parse(v) as Json);
   else Object.assign(out, bare(node));
   if (typeof node.description === 'string' && DESCRIBED.has(name)) out.description = node.description;
   return out;

@@ -63,20 +63,15 @@ export const transcribeInput = {
   timestamp_alignment_enabled: z.boolean().optional().describe('Finer timestamps (fun-asr family).'),
   mask_sensitive_words: z.boolean().optional().describe('false: no *** masking (file models).'),
   wait: z.boolean().optional().describe('false: return the task id at once.'),
-  wait_seconds: z
-    .number()
-    .min(0)
-    .max(43_200)
-    .optional()
-    .describe('Longest wait before returning a task_id (45 s).'),
+  wait_seconds: z.number().min(0).max(43_200).optional().describe('Longest wait (45 s).'),
 };
 
 export const transcribeTool = defineTool({
   name: 'asr_transcribe',
   title: 'Transcribe audio (Qwen ASR)',
   description:
-    'Transcribe speech in an audio/video file (path or URL, up to 12 h) with Qwen ASR. Long audio may return ' +
-    'RUNNING and a task_id: then call asr_task_status with wait: true. Read a cut transcript on with asr_read_transcript.',
+    'Transcribe speech in an audio/video file (path or URL, up to 12 h). Long audio may return RUNNING and a ' +
+    'task_id: then call asr_task_status with wait: true. Read a cut transcript with asr_read_transcript.',
   inputShape: transcribeInput,
   outputShape: resultShape,
   annotations: ASR_TOOL_ANNOTATIONS,
