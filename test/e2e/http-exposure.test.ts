@@ -140,7 +140,7 @@ describe('stalled sockets', () => {
           requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
         }),
       );
-      expect((await client.listTools()).tools).toHaveLength(3);
+      expect((await client.listTools()).tools).toHaveLength(6);
       await client.close();
     } finally {
       for (const s of sockets) s.destroy();

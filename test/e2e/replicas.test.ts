@@ -12,7 +12,7 @@ import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextproto
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { fixture, tempDir } from '../helpers/env.js';
-import { SERVER_ENTRY, type ToolResult } from '../helpers/mcp.js';
+import { SERVER_ENTRY, stopAll, type ToolResult } from '../helpers/mcp.js';
 
 const fake = new FakeDashScope({ runMs: 30 });
 const home = tempDir();
@@ -62,7 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await a?.close();
   await b?.close();
-  for (const child of running) child.kill('SIGTERM');
+  await stopAll(running);
   await fake.stop();
 });
 

@@ -110,7 +110,7 @@ describe('stdio lines the SDK transport could not take', () => {
     );
     await s.write(JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list' }));
     const list = await s.answer(4);
-    expect((list.result as { tools: unknown[] }).tools).toHaveLength(3);
+    expect((list.result as { tools: unknown[] }).tools).toHaveLength(6);
     expect(s.stderr()).toMatch(
       /Discarded an input line of \d+ bytes \(request id 3\): over the limit of 16777216 bytes \(16 MiB\)/,
     );

@@ -13,7 +13,7 @@ export const fixture = (name: string) => join(FIXTURES, name);
 export function tempDir(prefix = 'qwen-asr-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   // Spawned servers may still be writing (their code cache, as they exit): retry a non-empty folder.
-  afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 60, retryDelay: 100 }));
   return dir;
 }
 
