@@ -21,6 +21,8 @@ export interface AgentResults {
   resource_words: number;
   largest_resource_reply_bytes: number;
   tools_list_bytes: number;
+  /** asr_transcribe, asr_task_status and asr_read_transcript: the tools issue #11 held to 8,000 bytes. */
+  core_tools_bytes: number;
   largest_tool_bytes: number;
 }
 
@@ -101,6 +103,11 @@ export async function agentResults(
       resource_words: o.resourceWords,
       largest_resource_reply_bytes: largest,
       tools_list_bytes: bytes(listed),
+      core_tools_bytes: bytes(
+        listed.tools.filter((t) =>
+          ['asr_transcribe', 'asr_task_status', 'asr_read_transcript'].includes(t.name),
+        ),
+      ),
       largest_tool_bytes: Math.max(...listed.tools.map((tool) => bytes(tool))),
     };
     log(

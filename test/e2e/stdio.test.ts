@@ -56,14 +56,17 @@ describe('tools over stdio', () => {
       'asr_transcribe',
       'asr_transcribe_batch',
     ]);
-    const listed = JSON.stringify(tools);
     // Only the JSON Schema subset every client library takes: no $schema, pattern, format or size bounds.
     expect(tools.flatMap((t) => schemaKeywords(t.inputSchema))).not.toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^(\$schema|pattern|format|minLength|maxLength|minItems|maxItems)$/),
       ]),
     );
-    expect(Buffer.byteLength(listed)).toBeLessThanOrEqual(8000);
+    // The three tools of issue #11 together within 8,000 bytes; from then on every tool within 3,000.
+    const core = tools.filter((t) =>
+      ['asr_transcribe', 'asr_task_status', 'asr_read_transcript'].includes(t.name),
+    );
+    expect(Buffer.byteLength(JSON.stringify(core))).toBeLessThanOrEqual(8000);
     for (const tool of tools) {
       expect(Buffer.byteLength(JSON.stringify(tool)), tool.name).toBeLessThanOrEqual(3000);
       expect(tool.inputSchema.additionalProperties).toBe(false);

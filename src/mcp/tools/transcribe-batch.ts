@@ -21,7 +21,7 @@ const batchInput = {
   folder: z.string().min(1).max(4096).optional().describe('Or a folder.'),
   pattern: z.string().max(200).optional().describe('Glob: * ? ** {a,b}.'),
   recursive: z.boolean().optional().describe('With sub-folders.'),
-  options: z.looseObject({}).optional().describe('asr_transcribe options.'),
+  options: optionsSchema.optional().describe('asr_transcribe options, for every file.'),
   force: z.boolean().optional().describe('Redo done files.'),
   wait_seconds: z.number().min(0).max(43_200).optional().describe('Longest wait (45 s).'),
 };

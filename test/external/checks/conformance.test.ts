@@ -96,9 +96,12 @@ describe('MCP Inspector CLI 2.x, strict', () => {
     );
     const tools = JSON.parse(stdout).tools as { name: string }[];
     expect(tools.map((t) => t.name).sort()).toEqual([
+      'asr_cancel_task',
+      'asr_list_tasks',
       'asr_read_transcript',
       'asr_task_status',
       'asr_transcribe',
+      'asr_transcribe_batch',
     ]);
     // Our own log lines go to stderr too; anything else there is the inspector reporting a problem.
     const reported = stderr.split('\n').filter((l) => l.trim() && !l.startsWith('[qwen-asr-mcp]'));

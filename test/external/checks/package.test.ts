@@ -75,7 +75,14 @@ describe('npm package', () => {
     const { stdout: version } = await run(bin, ['--version']);
     expect(version.trim()).toBe(pkg.version);
     const session = await drive(bin, [], fake.env({ HOME: home, OUTPUT_DIR: join(home, 'out') }));
-    expect(session.tools).toEqual(['asr_read_transcript', 'asr_task_status', 'asr_transcribe']);
+    expect(session.tools).toEqual([
+      'asr_cancel_task',
+      'asr_list_tasks',
+      'asr_read_transcript',
+      'asr_task_status',
+      'asr_transcribe',
+      'asr_transcribe_batch',
+    ]);
     expect(session.version).toBe(pkg.version);
     expect(session.result.isError).toBeFalsy();
     expect(session.result.structuredContent!.text).toMatch(/^Welcome to Alibaba Cloud/);
