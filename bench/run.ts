@@ -669,8 +669,8 @@ function figures(r: BenchResults): Figure[] {
       value: `${r.upload.ours_mb_s} MB/s, peak RSS +${r.upload.peak_rss_above_idle_mb} MB`,
       baseline: `${r.upload.curl_mb_s} MB/s (curl -F, same endpoint)`,
       ratio: r.upload.ratio,
-      target: 'peak < 64 MB above idle; time ≤ 1.5× curl',
-      met: r.upload.peak_rss_above_idle_mb < 64 && r.upload.ratio <= 1.5,
+      target: 'peak ≤ 8 MB above idle; time ≤ 1.1× curl',
+      met: r.upload.peak_rss_above_idle_mb <= 8 && r.upload.ratio <= 1.1,
     },
     {
       name: `${r.concurrency.calls} simultaneous sync calls, ${r.concurrency.latency_ms} ms API latency`,

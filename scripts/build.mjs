@@ -13,6 +13,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -43,11 +44,43 @@ if (Buffer.byteLength(viewerHtml) > VIEWER_MAX_BYTES) {
   throw new Error(`the viewer is ${Buffer.byteLength(viewerHtml)} bytes, over ${VIEWER_MAX_BYTES}`);
 }
 
+// undici (a third of the code) is only needed by the first request: it is its own file, loaded then,
+// so a start without a code cache does not parse it. It shares no classes with our code.
+const undiciApart = {
+  name: 'undici-apart',
+  setup(b) {
+    // A stand-in module that requires the file at run time: the bundle's `import('undici')` then stays a
+    // lazy require (a real dynamic import would need an ES module loader the code cache path lacks).
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-apart' }));
+    b.onResolve({ filter: /^\.\/undici\.cjs$/ }, () => ({ path: './undici.cjs', external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'undici-apart' }, () => ({
+      contents: "module.exports = require('./undici.cjs');",
+      loader: 'js',
+    }));
+  },
+};
+const undici = await build({
+  entryPoints: [createRequire(import.meta.url).resolve('undici')],
+  outfile: 'dist/undici.cjs',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20.18',
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+
 const result = await build({
   entryPoints: ['src/main.ts'],
+  plugins: [undiciApart],
   define: {
     __QWEN_ASR_VERSION__: JSON.stringify(version),
-    __QWEN_ASR_VIEWER__: JSON.stringify(viewerHtml),
+    // The viewer is a file beside the bundle, read when a host first asks for it: half a megabyte of
+    // HTML inside the bundle would be parsed on every start.
+    __QWEN_ASR_VIEWER_DIR__: '__dirname',
   },
   outfile: 'dist/server.cjs',
   bundle: true,
@@ -65,10 +98,15 @@ const result = await build({
   logLevel: 'warning',
 });
 copyFileSync('scripts/dist-src/index.js', 'dist/index.js');
+writeFileSync('dist/viewer.html', viewerHtml);
 
 // Every bundled package's licence travels with the bundle.
 const packages = new Set();
-for (const input of [...Object.keys(result.metafile.inputs), ...Object.keys(viewer.metafile.inputs)]) {
+for (const input of [
+  ...Object.keys(result.metafile.inputs),
+  ...Object.keys(undici.metafile.inputs),
+  ...Object.keys(viewer.metafile.inputs),
+]) {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
   if (m) packages.add(m[1]);
 }

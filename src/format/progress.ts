@@ -3,7 +3,7 @@
  * goes up (MCP requires it), a message, and a heartbeat at a fixed interval so clients that reset their
  * timeout on progress keep waiting while a task runs.
  *
- * Calm by construction: at most one notice every half second (newer events replace a waiting one, so
+ * Calm by construction: at most two notices in any 1.1 s (newer events replace a waiting one, so
  * streamed partial text is coalesced), the final state always sent, an upload reported at most once per
  * whole percent, and every notice handed to the sender one at a time (a slow client holds at most one
  * notice in flight and one waiting, never a pile of writes). Messages pass the same masking as results.
@@ -35,8 +35,11 @@ const RANGES: Record<Stage, [number, number]> = {
 
 /** Longest partial transcript carried in one progress message (its end: the newest words). */
 const PARTIAL_CHARS = 500;
-/** The shortest gap between two notices (the final one excepted): at most two a second, with room for jitter. */
-export const MIN_GAP_MS = 550;
+/**
+ * At most two notices in any window of this length (the final one excepted): two a second, with room
+ * for jitter. Two, not one every half second, so the first words of a streamed call go out at once.
+ */
+export const WINDOW_MS = 1100;
 
 function tail(text: string, max: number): string {
   return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
@@ -47,7 +50,8 @@ export class ProgressReporter {
   private current: ProgressEvent | undefined;
   private stageStarted = 0;
   private taskId: string | undefined;
-  private lastSentAt = Number.NEGATIVE_INFINITY;
+  /** When the last two notices went out. */
+  private sentAt: number[] = [];
   private lastUploadPercent = -1;
   private heartbeat: NodeJS.Timeout | undefined;
   private deferred: NodeJS.Timeout | undefined;
@@ -96,9 +100,9 @@ export class ProgressReporter {
     while (this.sending) await this.sending;
   }
 
-  /** Now if the gap allows, else once it does (one timer; later events replace the notice). */
+  /** Now if the window allows, else once it does (one timer; later events replace the notice). */
   private emitSoon(): void {
-    const wait = this.lastSentAt + MIN_GAP_MS - this.now();
+    const wait = this.sentAt.length < 2 ? 0 : this.sentAt[0]! + WINDOW_MS - this.now();
     if (wait <= 0) {
       this.emit(false);
       return;
@@ -128,7 +132,7 @@ export class ProgressReporter {
     if (value <= this.last) value = Math.min(this.last + 0.01, e.stage === 'done' ? 100 : 99.99);
     if (value <= this.last) return;
     this.last = Math.round(value * 100) / 100;
-    this.lastSentAt = this.now();
+    this.sentAt = [...this.sentAt, this.now()].slice(-2);
     if (e.stage === 'uploading') this.lastUploadPercent = Math.floor(100 * (e.fraction ?? 0));
     if (final) {
       clearTimeout(this.deferred);

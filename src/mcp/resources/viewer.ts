@@ -4,13 +4,25 @@
  * network of its own (tool calls go through the host), media from ASR_VIEWER_MEDIA_ORIGINS only, and
  * the microphone for recording. Hosts without MCP Apps never read it.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import type { ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../../config/config.js';
 import type { FixedResources } from './transcripts.js';
 
-/** Set by the build (scripts/build.mjs); absent when running from source. */
-declare const __QWEN_ASR_VIEWER__: string | undefined;
+/** The bundle's own folder, where the build put viewer.html (scripts/build.mjs); absent from source. */
+declare const __QWEN_ASR_VIEWER_DIR__: string | undefined;
+
+/** The built viewer page, read on first use. */
+function builtViewer(): string {
+  if (typeof __QWEN_ASR_VIEWER_DIR__ !== 'string') return NOT_BUILT;
+  try {
+    return readFileSync(join(__QWEN_ASR_VIEWER_DIR__, 'viewer.html'), 'utf8');
+  } catch {
+    return NOT_BUILT;
+  }
+}
 
 const VIEWER_URI = 'ui://qwen-asr/viewer.html';
 /**
@@ -45,14 +57,17 @@ export function viewerResources(config: Config): FixedResources {
 }
 
 function makeViewer(config: Config): FixedResources {
-  const template = typeof __QWEN_ASR_VIEWER__ === 'string' ? __QWEN_ASR_VIEWER__ : NOT_BUILT;
   // The view's own settings, placed in its page (`</` escaped: it sits inside a <script> element).
   const settings = JSON.stringify({
     mediaOrigins: config.viewerMediaOrigins,
     inlineLimitBytes: 7 * 1024 * 1024,
     inlineMaxSeconds: 300,
   }).replace(/</g, '\\u003c');
-  const html = template.replace('{"viewer":"CONFIG"}', () => settings);
+  let html: string | undefined;
+  const page = () => {
+    html ??= builtViewer().replace('{"viewer":"CONFIG"}', () => settings);
+    return html;
+  };
   const listed: Resource = {
     uri: VIEWER_URI,
     name: 'viewer.html',
@@ -65,7 +80,7 @@ function makeViewer(config: Config): FixedResources {
     list: () => [listed],
     read: (uri): ReadResourceResult | undefined =>
       uri === VIEWER_URI
-        ? { contents: [{ uri, mimeType: RESOURCE_MIME_TYPE, text: html, _meta: uiMeta(config) }] }
+        ? { contents: [{ uri, mimeType: RESOURCE_MIME_TYPE, text: page(), _meta: uiMeta(config) }] }
         : undefined,
   };
 }
