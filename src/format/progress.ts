@@ -40,6 +40,11 @@ const PARTIAL_CHARS = 500;
  * for jitter. Two, not one every half second, so the first words of a streamed call go out at once.
  */
 export const WINDOW_MS = 1100;
+/**
+ * The first notice waits this long, so the quick stages at the start (checking, encoding, the first
+ * streamed words) go out as one notice instead of using up the window before the words arrive.
+ */
+export const FIRST_NOTICE_MS = 150;
 
 function tail(text: string, max: number): string {
   return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
@@ -50,8 +55,9 @@ export class ProgressReporter {
   private current: ProgressEvent | undefined;
   private stageStarted = 0;
   private taskId: string | undefined;
-  /** When the last two notices went out. */
+  /** When the last two notices went out, and when the first event came. */
   private sentAt: number[] = [];
+  private firstAt: number | undefined;
   private lastUploadPercent = -1;
   private heartbeat: NodeJS.Timeout | undefined;
   private deferred: NodeJS.Timeout | undefined;
@@ -102,7 +108,11 @@ export class ProgressReporter {
 
   /** Now if the window allows, else once it does (one timer; later events replace the notice). */
   private emitSoon(): void {
-    const wait = this.sentAt.length < 2 ? 0 : this.sentAt[0]! + WINDOW_MS - this.now();
+    this.firstAt ??= this.now();
+    const wait = Math.max(
+      this.firstAt + FIRST_NOTICE_MS - this.now(),
+      this.sentAt.length < 2 ? 0 : this.sentAt[0]! + WINDOW_MS - this.now(),
+    );
     if (wait <= 0) {
       this.emit(false);
       return;

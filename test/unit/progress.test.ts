@@ -1,6 +1,11 @@
 /** Calm progress: coalesced, at most one notice every half second, the final one always, one in flight. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type ProgressNotice, ProgressReporter, WINDOW_MS } from '../../src/format/progress.js';
+import {
+  FIRST_NOTICE_MS,
+  type ProgressNotice,
+  ProgressReporter,
+  WINDOW_MS,
+} from '../../src/format/progress.js';
 import { registerSecret } from '../../src/util/secrets.js';
 
 beforeEach(() => {
@@ -42,6 +47,23 @@ describe('ProgressReporter', () => {
     // The newest words win: the last partial sent ends with the last words before it.
     const partials = sent.filter((s) => s.notice.message.startsWith('transcribing'));
     expect(Number(/w(\d+) $/.exec(partials.at(-1)!.notice.message)![1])).toBeGreaterThan(4000);
+  });
+
+  it('folds the quick first stages into one notice, and a call over before it sends only the final one', async () => {
+    const { r, sent } = reporter();
+    r.update({ stage: 'preparing' });
+    r.update({ stage: 'encoding' });
+    r.update({ stage: 'transcribing', partial: 'Good morning' });
+    await vi.advanceTimersByTimeAsync(FIRST_NOTICE_MS);
+    expect(sent.map((s) => s.notice.message)).toEqual(['transcribing 0s: Good morning']);
+    const quick = reporter();
+    quick.r.update({ stage: 'preparing' });
+    await vi.advanceTimersByTimeAsync(40);
+    quick.r.update({ stage: 'done' });
+    await quick.r.settle();
+    quick.r.stop();
+    r.stop();
+    expect(quick.sent.map((s) => s.notice.message)).toEqual(['done']);
   });
 
   it('reports an upload at most once per whole percent', async () => {
