@@ -144,7 +144,9 @@ async function execute(cmd: TranscribeCommand | StatusCommand, io: CliIo): Promi
   });
   const { service, dirs } = createService(config, { logger, access });
   const bar = new ProgressBar(io.stderr);
-  const reporter = cmd.quiet ? undefined : new ProgressReporter((n) => void bar.show(n), 5000);
+  const reporter = cmd.quiet
+    ? undefined
+    : new ProgressReporter((n) => void bar.show(n), 5000, Date.now, { windowMs: 0, firstNoticeMs: 0 });
   const ctx = { signal: io.signal, onProgress: reporter && ((e: ProgressEvent) => reporter.update(e)) };
   try {
     let result: TranscriptionResult;

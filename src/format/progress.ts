@@ -70,6 +70,8 @@ export class ProgressReporter {
     private readonly send: (notice: ProgressNotice) => Promise<unknown> | undefined,
     private readonly intervalMs: number,
     private readonly now: () => number = Date.now,
+    /** A terminal can take every stage as it comes: the command line passes zeros. */
+    private readonly pacing = { windowMs: WINDOW_MS, firstNoticeMs: FIRST_NOTICE_MS },
   ) {}
 
   update(event: ProgressEvent): void {
@@ -110,8 +112,8 @@ export class ProgressReporter {
   private emitSoon(): void {
     this.firstAt ??= this.now();
     const wait = Math.max(
-      this.firstAt + FIRST_NOTICE_MS - this.now(),
-      this.sentAt.length < 2 ? 0 : this.sentAt[0]! + WINDOW_MS - this.now(),
+      this.firstAt + this.pacing.firstNoticeMs - this.now(),
+      this.sentAt.length < 2 ? 0 : this.sentAt[0]! + this.pacing.windowMs - this.now(),
     );
     if (wait <= 0) {
       this.emit(false);

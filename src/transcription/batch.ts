@@ -6,7 +6,6 @@
  * options already have a saved transcript, unless `force` is set.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { resolveAudio } from '../audio/source.js';
@@ -453,11 +452,16 @@ async function fingerprint(ctx: ServiceContext, input: string, options: Transcri
     hash.update(JSON.stringify({ url: source.url, options }));
     return hash.digest('hex');
   }
-  const info = await stat(source.path);
-  const content = createHash('sha256');
-  for await (const chunk of createReadStream(source.path)) content.update(chunk as Buffer);
-  hash.update(
-    JSON.stringify({ size: info.size, mtime: info.mtimeMs, sha256: content.digest('hex'), options }),
-  );
-  return hash.digest('hex');
+  // Read through the descriptor the file was checked on (as every byte sent is), then let it go.
+  try {
+    const info = await stat(source.path);
+    const content = createHash('sha256');
+    for await (const chunk of source.handle.reusedChunks(1024 * 1024)) content.update(chunk);
+    hash.update(
+      JSON.stringify({ size: info.size, mtime: info.mtimeMs, sha256: content.digest('hex'), options }),
+    );
+    return hash.digest('hex');
+  } finally {
+    await source.handle.release();
+  }
 }
