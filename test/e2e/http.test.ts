@@ -12,7 +12,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { fixture, tempDir } from '../helpers/env.js';
-import { SERVER_ENTRY, stopAll, type ToolResult } from '../helpers/mcp.js';
+import { SERVER_ENTRY, stopAll, TOOL_NAMES, type ToolResult } from '../helpers/mcp.js';
 
 const fake = new FakeDashScope({ runMs: 30 });
 const home = tempDir();
@@ -89,14 +89,7 @@ describe('Streamable HTTP', () => {
   it('serves the same tools, with progress, and nothing but the protocol on stdout', async () => {
     const c = await client(url);
     const { tools } = await c.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual([
-      'asr_cancel_task',
-      'asr_list_tasks',
-      'asr_read_transcript',
-      'asr_task_status',
-      'asr_transcribe',
-      'asr_transcribe_batch',
-    ]);
+    expect(tools.map((t) => t.name).sort()).toEqual(TOOL_NAMES);
     const media = fake.addMedia('http.mp3', { durationS: 30, text: 'Over HTTP. With progress.' });
     const progress: string[] = [];
     const r = (await c.callTool(

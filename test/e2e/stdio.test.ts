@@ -8,7 +8,7 @@ import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { fixture, tempDir } from '../helpers/env.js';
-import { connect, type Session, type ToolResult } from '../helpers/mcp.js';
+import { connect, type Session, TOOL_NAMES, type ToolResult } from '../helpers/mcp.js';
 
 const fake = new FakeDashScope({ runMs: 30 });
 const home = tempDir();
@@ -48,14 +48,7 @@ const call = async (name: string, args: Record<string, unknown>, s = session) =>
 describe('tools over stdio', () => {
   it('lists six tools with portable, described inputs, an output schema and safety annotations', async () => {
     const { tools } = await session.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual([
-      'asr_cancel_task',
-      'asr_list_tasks',
-      'asr_read_transcript',
-      'asr_task_status',
-      'asr_transcribe',
-      'asr_transcribe_batch',
-    ]);
+    expect(tools.map((t) => t.name).sort()).toEqual(TOOL_NAMES);
     // Only the JSON Schema subset every client library takes: no $schema, pattern, format or size bounds.
     expect(tools.flatMap((t) => schemaKeywords(t.inputSchema))).not.toEqual(
       expect.arrayContaining([

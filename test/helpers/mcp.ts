@@ -4,6 +4,16 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 
+/** Every tool the server lists, sorted by name. */
+export const TOOL_NAMES = [
+  'asr_cancel_task',
+  'asr_list_tasks',
+  'asr_read_transcript',
+  'asr_task_status',
+  'asr_transcribe',
+  'asr_transcribe_batch',
+];
+
 export const SERVER_ENTRY = join(import.meta.dirname, '..', '..', 'dist', 'index.js');
 
 export interface Session {

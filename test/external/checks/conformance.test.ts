@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../helpers/env.js';
 import { EXTERNAL, NODE22 } from '../../helpers/external.js';
-import { SERVER_ENTRY } from '../../helpers/mcp.js';
+import { SERVER_ENTRY, TOOL_NAMES } from '../../helpers/mcp.js';
 
 const run = promisify(execFile);
 const bin = (name: string) => join(EXTERNAL, 'node_modules', '.bin', name);
@@ -95,14 +95,7 @@ describe('MCP Inspector CLI 2.x, strict', () => {
       { env: { ...process.env, HOME: home }, timeout: 90_000 },
     );
     const tools = JSON.parse(stdout).tools as { name: string }[];
-    expect(tools.map((t) => t.name).sort()).toEqual([
-      'asr_cancel_task',
-      'asr_list_tasks',
-      'asr_read_transcript',
-      'asr_task_status',
-      'asr_transcribe',
-      'asr_transcribe_batch',
-    ]);
+    expect(tools.map((t) => t.name).sort()).toEqual(TOOL_NAMES);
     // Our own log lines go to stderr too; anything else there is the inspector reporting a problem.
     const reported = stderr.split('\n').filter((l) => l.trim() && !l.startsWith('[qwen-asr-mcp]'));
     expect(reported).toEqual([]);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../../dev/fake-dashscope/server.js';
 import { fixture, tempDir } from '../../helpers/env.js';
 import { EXTERNAL, NODE22 } from '../../helpers/external.js';
-import type { ToolResult } from '../../helpers/mcp.js';
+import { TOOL_NAMES, type ToolResult } from '../../helpers/mcp.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -75,14 +75,7 @@ describe('npm package', () => {
     const { stdout: version } = await run(bin, ['--version']);
     expect(version.trim()).toBe(pkg.version);
     const session = await drive(bin, [], fake.env({ HOME: home, OUTPUT_DIR: join(home, 'out') }));
-    expect(session.tools).toEqual([
-      'asr_cancel_task',
-      'asr_list_tasks',
-      'asr_read_transcript',
-      'asr_task_status',
-      'asr_transcribe',
-      'asr_transcribe_batch',
-    ]);
+    expect(session.tools).toEqual(TOOL_NAMES);
     expect(session.version).toBe(pkg.version);
     expect(session.result.isError).toBeFalsy();
     expect(session.result.structuredContent!.text).toMatch(/^Welcome to Alibaba Cloud/);
