@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../helpers/env.js';
 import { EXTERNAL, NODE22 } from '../../helpers/external.js';
-import { SERVER_ENTRY, TOOL_NAMES } from '../../helpers/mcp.js';
+import { SERVER_ENTRY, stopAll, TOOL_NAMES } from '../../helpers/mcp.js';
 
 const run = promisify(execFile);
 const bin = (name: string) => join(EXTERNAL, 'node_modules', '.bin', name);
@@ -51,8 +51,8 @@ beforeAll(async () => {
     server!.on('exit', () => reject(new Error(`server exited: ${err}`)));
   });
 }, 60_000);
-afterAll(() => {
-  server?.kill('SIGTERM');
+afterAll(async () => {
+  if (server) await stopAll([server]);
 });
 
 describe('MCP conformance suite 0.2.0-alpha.12 (server scenarios, Node 22)', () => {

@@ -19,6 +19,7 @@ import { type Browser, chromium, type FrameLocator, type Page } from 'playwright
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../../dev/fake-dashscope/server.js';
 import { tempDir } from '../../helpers/env.js';
+import { stopAll } from '../../helpers/mcp.js';
 import { REPO, SERVER_ENTRY } from './harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -118,7 +119,7 @@ iframe { border: 0; width: 100%; height: 640px; display: block; }
 
 afterAll(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
+  if (server) await stopAll([server]);
   await fake.stop();
 });
 
