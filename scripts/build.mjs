@@ -4,18 +4,11 @@
 // `npx`), and is what the Claude Desktop bundle ships. It stays ONE bundle: split bundles would each
 // carry their own copy of our error classes. HTTP, the command line and undici are loaded lazily inside
 // it (dynamic imports), so stdio never runs their code.
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { englishOnlyZod, SDK_OPTIONAL_ENTRY, sdkOptionalApart, undiciApart } from './bundle-plugins.mjs';
 
 rmSync('dist', { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -28,6 +21,7 @@ const viewer = await build({
   bundle: true,
   platform: 'browser',
   format: 'esm',
+  plugins: [englishOnlyZod],
   target: 'es2022',
   minify: true,
   write: false,
@@ -44,21 +38,6 @@ if (Buffer.byteLength(viewerHtml) > VIEWER_MAX_BYTES) {
   throw new Error(`the viewer is ${Buffer.byteLength(viewerHtml)} bytes, over ${VIEWER_MAX_BYTES}`);
 }
 
-// undici (a third of the code) is only needed by the first request: it is its own file, loaded then,
-// so a start without a code cache does not parse it. It shares no classes with our code.
-const undiciApart = {
-  name: 'undici-apart',
-  setup(b) {
-    // A stand-in module that requires the file at run time: the bundle's `import('undici')` then stays a
-    // lazy require (a real dynamic import would need an ES module loader the code cache path lacks).
-    b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-apart' }));
-    b.onResolve({ filter: /^\.\/undici\.cjs$/ }, () => ({ path: './undici.cjs', external: true }));
-    b.onLoad({ filter: /.*/, namespace: 'undici-apart' }, () => ({
-      contents: "module.exports = require('./undici.cjs');",
-      loader: 'js',
-    }));
-  },
-};
 const undici = await build({
   entryPoints: [createRequire(import.meta.url).resolve('undici')],
   outfile: 'dist/undici.cjs',
@@ -73,11 +52,48 @@ const undici = await build({
   logLevel: 'warning',
 });
 
+// The SDK's optional parts (see bundle-plugins.mjs), required the first time anything calls them.
+const sdkOptional = await build({
+  stdin: { contents: SDK_OPTIONAL_ENTRY, resolveDir: '.', loader: 'js' },
+  outfile: 'dist/sdk-optional.cjs',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20.18',
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+// tools/list, computed here from the same sources, so a started server never converts zod to JSON Schema.
+const listing = await build({
+  entryPoints: ['scripts/dist-src/tool-list.ts'],
+  outfile: 'tool-list.cjs',
+  write: false,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20.18',
+  plugins: [englishOnlyZod, sdkOptionalApart, undiciApart],
+  logOverride: { 'empty-import-meta': 'silent' },
+  logLevel: 'warning',
+});
+const toolListModule = { exports: {} };
+new Function('module', 'exports', 'require', listing.outputFiles[0].text)(
+  toolListModule,
+  toolListModule.exports,
+  createRequire(join(process.cwd(), 'dist', 'tool-list.cjs')),
+);
+const toolList = toolListModule.exports.tools;
+
 const result = await build({
   entryPoints: ['src/main.ts'],
-  plugins: [undiciApart],
+  plugins: [englishOnlyZod, sdkOptionalApart, undiciApart],
   define: {
     __QWEN_ASR_VERSION__: JSON.stringify(version),
+    __QWEN_ASR_TOOL_LIST__: JSON.stringify(toolList),
     // The viewer is a file beside the bundle, read when a host first asks for it: half a megabyte of
     // HTML inside the bundle would be parsed on every start.
     __QWEN_ASR_VIEWER_DIR__: '__dirname',
@@ -97,7 +113,13 @@ const result = await build({
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });
-copyFileSync('scripts/dist-src/index.js', 'dist/index.js');
+const entry = readFileSync('scripts/dist-src/index.js', 'utf8');
+const withVersion = entry.replace(
+  "const PACKAGE_VERSION = 'unbuilt';",
+  `const PACKAGE_VERSION = ${JSON.stringify(version)};`,
+);
+if (withVersion === entry) throw new Error('scripts/dist-src/index.js: PACKAGE_VERSION not found');
+writeFileSync('dist/index.js', withVersion);
 writeFileSync('dist/viewer.html', viewerHtml);
 
 // Every bundled package's licence travels with the bundle.
@@ -105,6 +127,7 @@ const packages = new Set();
 for (const input of [
   ...Object.keys(result.metafile.inputs),
   ...Object.keys(undici.metafile.inputs),
+  ...Object.keys(sdkOptional.metafile.inputs),
   ...Object.keys(viewer.metafile.inputs),
 ]) {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);

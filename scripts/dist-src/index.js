@@ -9,9 +9,10 @@ import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cachedDataVersionTag } from 'node:v8';
 import { Script } from 'node:vm';
 
+// The build writes the package's version here (scripts/build.mjs).
+const PACKAGE_VERSION = 'unbuilt';
 const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(here, 'server.cjs');
 const require = createRequire(bundle);
@@ -42,8 +43,11 @@ if (dir && typeof Module.enableCompileCache === 'function') {
 
 function runWithCodeCache(dir) {
   const stat = statSync(bundle);
-  // Keyed by what makes cached code invalid: the bundle, the Node and V8 versions, and V8's flags.
-  const key = `server-${process.version}-${cachedDataVersionTag()}-${stat.size}-${Math.round(stat.mtimeMs)}.v8`;
+  // Keyed by what makes cached code invalid: the package and its bundle, Node (and so V8), the machine
+  // and the flags Node was started with. V8 checks its own flags again and rejects a cache that does
+  // not fit them; it is then written anew.
+  const flags = hash(`${process.execArgv.join(' ')}|${process.env.NODE_OPTIONS ?? ''}`);
+  const key = `server-${PACKAGE_VERSION}-${process.version}-${process.arch}-${flags}-${stat.size}-${Math.round(stat.mtimeMs)}.v8`;
   const cacheFile = join(dir, key);
   let cached;
   try {
@@ -59,6 +63,13 @@ function runWithCodeCache(dir) {
   }
   const module = { exports: {}, filename: bundle, id: bundle, loaded: false };
   script.runInThisContext()(module.exports, require, module, bundle, here);
+}
+
+/** A short hash of a string (FNV-1a), for a file name. */
+function hash(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(36);
 }
 
 function saveCache(script, dir, key) {

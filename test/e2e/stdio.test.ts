@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
+import { toolList } from '../../src/mcp/tools/index.js';
 import { fixture, tempDir } from '../helpers/env.js';
 import { connect, type Session, TOOL_NAMES, type ToolResult } from '../helpers/mcp.js';
 
@@ -77,6 +78,8 @@ describe('tools over stdio', () => {
     }
     const transcribe = tools.find((t) => t.name === 'asr_transcribe')!;
     expect(transcribe.inputSchema.required).toEqual(['audio']);
+    // The built server answers with the listing the build computed; it is what the sources compute.
+    expect(tools).toEqual(JSON.parse(JSON.stringify(toolList())));
     expect(Object.keys(transcribe.inputSchema.properties!)).toEqual(
       expect.arrayContaining([
         'audio',

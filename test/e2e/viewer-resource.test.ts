@@ -4,6 +4,7 @@
  * linked from the three tools; and tool results unchanged for hosts without MCP Apps.
  */
 import { join } from 'node:path';
+import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { tempDir } from '../helpers/env.js';
@@ -37,11 +38,12 @@ describe('the viewer resource', () => {
   it('is listed and read as one self-contained MCP App page with its CSP and permissions', async () => {
     const { resources } = await session.client.listResources();
     const listed = resources.find((r) => r.uri === URI);
-    expect(listed?.mimeType).toBe('text/html;profile=mcp-app');
+    expect(listed?.mimeType).toBe(RESOURCE_MIME_TYPE);
+    expect(RESOURCE_MIME_TYPE).toBe('text/html;profile=mcp-app');
     expect(listed?._meta).toMatchObject({ ui: UI_META });
     const { contents } = await session.client.readResource({ uri: URI });
     const page = contents[0] as { text: string; mimeType: string; _meta: unknown };
-    expect(page.mimeType).toBe('text/html;profile=mcp-app');
+    expect(page.mimeType).toBe(RESOURCE_MIME_TYPE);
     expect(page._meta).toMatchObject({ ui: UI_META });
     expect(Buffer.byteLength(page.text)).toBeLessThanOrEqual(1024 * 1024);
     expect(page.text).toMatch(/^<!doctype html>/);

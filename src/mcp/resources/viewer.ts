@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import type { ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../../config/config.js';
 import type { FixedResources } from './transcripts.js';
@@ -25,6 +24,11 @@ function builtViewer(): string {
 }
 
 const VIEWER_URI = 'ui://qwen-asr/viewer.html';
+/**
+ * The MCP Apps page type (ext-apps' RESOURCE_MIME_TYPE, which a test compares with this). Spelled out
+ * here because importing ext-apps' server module builds its zod schemas on every start.
+ */
+const RESOURCE_MIME_TYPE = 'text/html;profile=mcp-app';
 /**
  * What a tool definition carries to name the viewer: `_meta.ui.resourceUri` (MCP Apps 2026-01-26). The
  * older flat key (`ui/resourceUri`) is left out: asr_transcribe's listing must stay under 3,000 bytes.

@@ -23,11 +23,18 @@ const TOOLS = [
 
 let listed: Tool[] | undefined;
 
+/**
+ * The listing as the build computed it (scripts/build.mjs runs toolList() on these same sources), so a
+ * started server answers `tools/list` without turning zod into JSON Schema. Absent when run from source.
+ */
+declare const __QWEN_ASR_TOOL_LIST__: Tool[] | undefined;
+
 /** One set of MCP tasks per service: every session of a process sees the same tasks. */
 const tasksOf = new WeakMap<ToolDeps['service'], McpTasks>();
 
-/** The tools as `tools/list` shows them: portable schemas, computed once per process. */
-function toolList(): Tool[] {
+/** The tools as `tools/list` shows them: portable schemas, computed once per process (or by the build). */
+export function toolList(): Tool[] {
+  if (typeof __QWEN_ASR_TOOL_LIST__ !== 'undefined') return __QWEN_ASR_TOOL_LIST__;
   listed ??= TOOLS.map((t) => ({
     name: t.name,
     title: t.title,

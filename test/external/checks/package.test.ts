@@ -91,7 +91,12 @@ describe('npm package', () => {
     const missing = join(cache, 'missing', 'deeper');
     expect((await drive(bin, [], env({ ASR_CODE_CACHE_DIR: missing }))).result.isError).toBeFalsy();
     const [written] = readdirSync(missing);
-    expect(written).toMatch(/^server-v20\.[\d.]+-\d+-\d+-\d+\.v8$/);
+    // Keyed by package version, Node version, machine, Node's flags, and the bundle's size and time.
+    expect(written).toMatch(
+      new RegExp(
+        `^server-${pkg.version.replace(/\./g, '\\.')}-v20\\.[\\d.]+-${process.arch}-\\w+-\\d+-\\d+\\.v8$`,
+      ),
+    );
     writeFileSync(join(missing, written!), 'not V8 cached data');
     expect((await drive(bin, [], env({ ASR_CODE_CACHE_DIR: missing }))).result.isError).toBeFalsy();
     expect(readFileSync(join(missing, written!)).length).toBeGreaterThan(1000); // rebuilt
@@ -103,6 +108,16 @@ describe('npm package', () => {
     const blocked = join(readOnly, 'blocker', 'sub');
     expect((await drive(bin, [], env({ ASR_CODE_CACHE_DIR: blocked }))).result.isError).toBeFalsy();
     expect((await drive(bin, [], env({ ASR_CODE_CACHE_DIR: 'off' }))).result.isError).toBeFalsy();
+
+    // The SDK's optional parts, kept out of the start-up bundle, load and work from the installed copy.
+    const optional = join(app, 'node_modules', 'qwen-asr-mcp', 'dist', 'sdk-optional.cjs');
+    const { stdout: checked } = await run(process.execPath, [
+      '-e',
+      `const m = require(${JSON.stringify(optional)});
+       const v = new m.AjvJsonSchemaValidator().getValidator({ type: 'object', required: ['a'] });
+       console.log(JSON.stringify([v({ a: 1 }).valid, v({}).valid, typeof m.object, typeof m.zodToJsonSchema]));`,
+    ]);
+    expect(JSON.parse(checked)).toEqual([true, false, 'function', 'function']);
   });
 });
 
