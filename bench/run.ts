@@ -89,6 +89,17 @@ export interface Figure {
   ratio?: number;
   target?: string;
   met?: boolean;
+  /** A standing gate: the bound later work must keep; a broken gate fails `npm run bench`. */
+  gate?: { rule: string; kept: boolean };
+}
+
+/** The gates a run broke, each as one line naming the figure, its value and the rule. */
+export function brokenGates(figures: Figure[]): string[] {
+  return figures
+    .filter((f) => f.gate && !f.gate.kept)
+    .map(
+      (f) => `${f.name}: ${f.ratio === undefined ? f.value : `${f.ratio}×`} breaks the gate ${f.gate!.rule}`,
+    );
 }
 
 export interface BenchResults {
@@ -603,12 +614,7 @@ export async function runBenchmarks(
     const many = await batch(o, dir, log);
     const results: BenchResults = {
       date: new Date().toISOString(),
-      machine: {
-        node: process.version,
-        cpus: cpus().length,
-        cpu: cpus()[0]?.model ?? '',
-        platform: process.platform,
-      },
+      machine: machine(),
       options: o,
       cold_start: cold,
       per_call: call,
@@ -630,24 +636,47 @@ export async function runBenchmarks(
   }
 }
 
+function machine(): BenchResults['machine'] {
+  return {
+    node: process.version,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? '',
+    platform: process.platform,
+  };
+}
+
+export type GateResults = Pick<BenchResults, 'date' | 'machine' | 'cold_start' | 'upload' | 'figures'>;
+
+/** Only the figures with standing gates (start-up and upload): `npm run bench -- --gates`, about a minute. */
+export async function runGates(o: BenchOptions, log: (s: string) => void = () => {}): Promise<GateResults> {
+  const dir = mkdtempSync(join(tmpdir(), 'qwen-asr-bench-'));
+  const fake = new FakeDashScope({ runMs: 10, maxUploadMb: Math.max(100, o.uploadMb * 2) });
+  await fake.start();
+  try {
+    const cold = await coldStart(o, fake, dir, log);
+    const s = await spawnServer(SERVER, baseEnv(fake, dir, { ASR_POLL_INTERVAL_MS: '50' }));
+    let up: BenchResults['upload'];
+    try {
+      up = await upload(o, fake, s, dir, log);
+    } finally {
+      await s.close();
+    }
+    return {
+      date: new Date().toISOString(),
+      machine: machine(),
+      cold_start: cold,
+      upload: up,
+      figures: [...startFigures(cold), uploadFigure(up)],
+    };
+  } finally {
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function figures(r: BenchResults): Figure[] {
   return [
-    {
-      name: `Cold start (spawn → tools/list), warm code cache, median of ${r.cold_start.runs}`,
-      value: `${r.cold_start.warm_ms} ms`,
-      baseline: `${r.cold_start.minimal_ms} ms (minimal SDK server, bundled with esbuild)`,
-      ratio: r.cold_start.warm_ratio,
-      target: '≤ 0.9× (goal), ≤ 1.1× at the least',
-      met: r.cold_start.warm_ratio <= 1.1,
-    },
-    {
-      name: `Cold start, first start with no code cache, median of ${r.cold_start.runs}`,
-      value: `${r.cold_start.cold_ms} ms`,
-      baseline: `${r.cold_start.minimal_ms} ms (same bundled minimal server)`,
-      ratio: r.cold_start.cold_ratio,
-      target: '≤ 1.25×',
-      met: r.cold_start.cold_ratio <= 1.25,
-    },
+    ...startFigures(r.cold_start),
     {
       name: `Sync call of a URL through MCP, median of ${r.per_call.runs}`,
       value: `${r.per_call.mcp_ms} ms`,
@@ -664,14 +693,7 @@ function figures(r: BenchResults): Figure[] {
       target: '≤ 3× the file (the data URI is streamed, never held whole)',
       met: r.encode.peak_rss_above_idle_mb <= 3 * r.encode.file_mb,
     },
-    {
-      name: `Upload of a ${r.upload.file_mb} MB local file (temporary upload)`,
-      value: `${r.upload.ours_mb_s} MB/s, peak RSS +${r.upload.peak_rss_above_idle_mb} MB`,
-      baseline: `${r.upload.curl_mb_s} MB/s (curl -F, same endpoint)`,
-      ratio: r.upload.ratio,
-      target: 'peak ≤ 8 MB above idle; time ≤ 1.1× curl',
-      met: r.upload.peak_rss_above_idle_mb <= 8 && r.upload.ratio <= 1.1,
-    },
+    uploadFigure(r.upload),
     {
       name: `${r.concurrency.calls} simultaneous sync calls, ${r.concurrency.latency_ms} ms API latency`,
       value: `${r.concurrency.all_ms} ms`,
@@ -711,6 +733,43 @@ function figures(r: BenchResults): Figure[] {
     },
     ...longFigures(r.long_recording),
   ];
+}
+
+/** Start-up against the bundled minimal server: the goal, and the gate every later change must keep. */
+function startFigures(c: BenchResults['cold_start']): Figure[] {
+  return [
+    {
+      name: `Cold start (spawn → tools/list), warm code cache, median of ${c.runs}`,
+      value: `${c.warm_ms} ms`,
+      baseline: `${c.minimal_ms} ms (minimal SDK server, bundled with esbuild)`,
+      ratio: c.warm_ratio,
+      target: '≤ 0.9× (goal)',
+      met: c.warm_ratio <= 0.9,
+      gate: { rule: '≤ 1.1×', kept: c.warm_ratio <= 1.1 },
+    },
+    {
+      name: `Cold start, first start with no code cache, median of ${c.runs}`,
+      value: `${c.cold_ms} ms`,
+      baseline: `${c.minimal_ms} ms (same bundled minimal server)`,
+      ratio: c.cold_ratio,
+      target: '≤ 1.25×',
+      met: c.cold_ratio <= 1.25,
+      gate: { rule: '≤ 1.25×', kept: c.cold_ratio <= 1.25 },
+    },
+  ];
+}
+
+function uploadFigure(u: BenchResults['upload']): Figure {
+  const kept = u.peak_rss_above_idle_mb <= 8 && u.ratio <= 1.1;
+  return {
+    name: `Upload of a ${u.file_mb} MB local file (temporary upload)`,
+    value: `${u.ours_mb_s} MB/s, peak RSS +${u.peak_rss_above_idle_mb} MB`,
+    baseline: `${u.curl_mb_s} MB/s (curl -F, same endpoint)`,
+    ratio: u.ratio,
+    target: 'time ≤ 1.1× curl; peak ≤ 8 MB above idle',
+    met: kept,
+    gate: { rule: '≤ 1.1× curl and ≤ +8 MB', kept },
+  };
 }
 
 function longFigures(l: BenchResults['long_recording']): Figure[] {
@@ -765,23 +824,30 @@ function agentFigures(a: AgentResults): Figure[] {
   ];
 }
 
-export function markdownTable(r: BenchResults): string {
+export function markdownTable(r: Pick<BenchResults, 'date' | 'machine' | 'figures'>): string {
   const rows = r.figures.map(
     (f) =>
-      `| ${f.name} | ${f.value} | ${f.baseline} | ${f.ratio === undefined ? '' : `${f.ratio}×`} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : '**no**'} |`,
+      `| ${f.name} | ${f.value} | ${f.baseline} | ${f.ratio === undefined ? '' : `${f.ratio}×`} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : '**no**'} | ${f.gate ? `${f.gate.rule}: ${f.gate.kept ? 'kept' : '**broken**'}` : ''} |`,
   );
   return [
     `Run of ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpus} × ${r.machine.cpu}, Node ${r.machine.node}.`,
     '',
-    '| figure | ours | beside | ratio | target | met |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| figure | ours | beside | ratio | target | met | gate |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }
 
 async function main(argv: string[]): Promise<void> {
   const smoke = argv.includes('--smoke');
-  const results = await runBenchmarks(smoke ? SMOKE : FULL, (line) => process.stderr.write(`${line}\n`));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (argv.includes('--gates')) {
+    const gates = await runGates(smoke ? SMOKE : FULL, log);
+    process.stdout.write(`${markdownTable(gates)}\n`);
+    if (!smoke) failOnBrokenGates(gates.figures);
+    return;
+  }
+  const results = await runBenchmarks(smoke ? SMOKE : FULL, log);
   const table = markdownTable(results);
   process.stdout.write(`${table}\n`);
   if (smoke) return;
@@ -794,6 +860,14 @@ async function main(argv: string[]): Promise<void> {
   );
   writeFileSync(doc, updated);
   process.stderr.write('wrote bench/results.json and the table in BENCHMARKS.md\n');
+  failOnBrokenGates(results.figures);
+}
+
+/** A smoke run is too small to judge: gates are enforced on full runs only. */
+function failOnBrokenGates(figures: Figure[]): void {
+  const broken = brokenGates(figures);
+  for (const line of broken) process.stderr.write(`bench: ${line}\n`);
+  if (broken.length > 0) process.exitCode = 1;
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) {

@@ -3,7 +3,7 @@
  * the benchmark cannot rot between the runs that publish numbers. No timing is asserted here.
  */
 import { expect, it } from 'vitest';
-import { markdownTable, runBenchmarks, SMOKE } from '../../bench/run.js';
+import { brokenGates, markdownTable, runBenchmarks, runGates, SMOKE } from '../../bench/run.js';
 
 it('produces every figure of the benchmark', async () => {
   const r = await runBenchmarks(SMOKE);
@@ -47,4 +47,14 @@ it('produces every figure of the benchmark', async () => {
   expect(r.agent.largest_resource_reply_bytes).toBeGreaterThan(0);
   expect(r.batch.items).toBe(SMOKE.batchItems);
   expect(markdownTable(r)).toMatch(/^Run of .*\n\n\| figure \| ours/);
+}, 120_000);
+
+it('runs the gated figures alone, and names each gate a run breaks', async () => {
+  const r = await runGates(SMOKE);
+  expect(r.figures.map((f) => f.gate?.rule)).toEqual(['≤ 1.1×', '≤ 1.25×', '≤ 1.1× curl and ≤ +8 MB']);
+  expect(Number.isFinite(r.cold_start.warm_ratio) && Number.isFinite(r.upload.ratio)).toBe(true);
+  expect(markdownTable(r)).toMatch(/\| gate \|/);
+  const broken = r.figures.map((f) => ({ ...f, ratio: 2, gate: { rule: f.gate!.rule, kept: false } }));
+  expect(brokenGates(broken)).toEqual(broken.map((f) => `${f.name}: 2× breaks the gate ${f.gate.rule}`));
+  expect(brokenGates(r.figures.map((f) => ({ ...f, gate: { rule: f.gate!.rule, kept: true } })))).toEqual([]);
 }, 120_000);
