@@ -3,13 +3,21 @@ import { link, lstat, open, rename, rm } from 'node:fs/promises';
 import { FsError, fsErrorCode } from '../util/fs-errors.js';
 
 /** Writes a whole file that does not exist yet; the seam tests use to fail a write. */
-export type WriteNew = (path: string, data: string | Buffer) => Promise<void>;
+/** What a file is written from: its whole content, or pieces of text written one after another. */
+export type FileData = string | Buffer | Iterable<string>;
+export type WriteNew = (path: string, data: FileData) => Promise<void>;
 
 /** Creates `path` exclusively (mode 0600), writes it and flushes it to the device before closing. */
 export const writeNewFile: WriteNew = async (path, data) => {
   const handle = await open(path, 'wx', 0o600);
   try {
-    await handle.writeFile(data);
+    if (typeof data === 'string' || Buffer.isBuffer(data)) await handle.writeFile(data);
+    else {
+      for (const piece of data) {
+        const bytes = Buffer.from(piece);
+        for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at)).bytesWritten;
+      }
+    }
     await handle.sync();
   } finally {
     await handle.close();
@@ -46,7 +54,7 @@ const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK'])
  */
 export async function createFileAtomic(
   path: string,
-  data: string | Buffer,
+  data: FileData,
   write: WriteNew = writeNewFile,
 ): Promise<void> {
   const tmp = tempName(path);

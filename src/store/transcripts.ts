@@ -11,10 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SavedFiles, TranscriptionResult } from '../domain/result.js';
+import { jsonPieces } from '../format/json-pieces.js';
+import { jsonSize } from '../format/json-size.js';
 import { toSrt, toVtt } from '../format/subtitles.js';
 import { fsErrorCode, fsProblem } from '../util/fs-errors.js';
 import { scrub } from '../util/secrets.js';
-import { createFileAtomic, type WriteNew, writeNewFile } from './atomic.js';
+import { createFileAtomic, type FileData, type WriteNew, writeNewFile } from './atomic.js';
 import { MemoryTranscripts } from './memory.js';
 import type { OutputDirs } from './paths.js';
 import { maskUrlsInPlace } from './redact.js';
@@ -37,16 +39,22 @@ function stamp(date: Date): string {
 /**
  * The stored form: URLs masked, secrets scrubbed (string by string, in one copy), and the result exactly
  * as a reader will load it. Compact JSON: a 12-hour transcript with word timings is tens of MB, and
- * every extra copy of it is memory the server holds at its peak.
+ * every extra copy of it is memory the server holds at its peak, so the file is written from pieces.
  */
-function stored(result: TranscriptionResult): { json: string; result: TranscriptionResult } {
+function stored(result: TranscriptionResult): TranscriptionResult {
   // A shallow copy is ours to change; the nested responses and sentences were built for this result.
   const masked = maskUrlsInPlace(result);
   // As a reader will load it: a key set to undefined is no key at all in JSON.
   for (const key of Object.keys(masked) as (keyof TranscriptionResult)[]) {
     if (masked[key] === undefined) delete masked[key];
   }
-  return { json: `${JSON.stringify(masked)}\n`, result: masked };
+  return masked;
+}
+
+/** The saved JSON file's content, about a megabyte at a time. */
+function* jsonFile(result: TranscriptionResult): Generator<string> {
+  yield* jsonPieces(result);
+  yield '\n';
 }
 
 /** A set the disk refused; `transcriptId` is the id it was to have, free again now that its files are gone. */
@@ -125,25 +133,24 @@ export class TranscriptStore {
       files.vtt = `${base}.vtt`;
     }
     const saved = stored({ ...result, transcript_id: id, storage: 'disk', files });
-    const pieces: [string, string][] = [[files.txt, `${saved.result.text}\n`]];
+    const pieces: [string, () => FileData][] = [[files.txt, () => scrub(`${saved.text}\n`)]];
     if (timed) {
-      pieces.push([files.srt!, toSrt(saved.result.sentences ?? [])]);
-      pieces.push([files.vtt!, toVtt(saved.result.sentences ?? [])]);
+      pieces.push([files.srt!, () => scrub(toSrt(saved.sentences ?? []))]);
+      pieces.push([files.vtt!, () => scrub(toVtt(saved.sentences ?? []))]);
     }
-    // The JSON last: its presence means the set is complete.
-    pieces.push([files.json, saved.json]);
+    // The JSON last: its presence means the set is complete. It was masked string by string already.
+    pieces.push([files.json, () => jsonFile(saved)]);
     const written: string[] = [];
     for (const [path, data] of pieces) {
       try {
-        // The JSON was masked string by string already; a second pass over tens of MB would only copy it.
-        await createFileAtomic(path, path === files.json ? data : scrub(data), this.write);
+        await createFileAtomic(path, data(), this.write);
         written.push(path);
       } catch (err) {
         await Promise.all(written.map((p) => rm(p, { force: true }).catch(() => {})));
         throw new SaveFailedError(fsProblem(err, path), id, { cause: err });
       }
     }
-    return saved.result;
+    return saved;
   }
 
   /**
@@ -169,8 +176,8 @@ export class TranscriptStore {
       files: undefined, // dropped by the JSON round trip: there are no files
       warnings: [...result.warnings, note(id)],
     });
-    const bytes = Buffer.byteLength(kept.json) + Buffer.byteLength(kept.result.text);
-    return this.memory.put(id, kept.result, bytes) ? kept.result : undefined;
+    const bytes = jsonSize(kept).bytes + Buffer.byteLength(kept.text);
+    return this.memory.put(id, kept, bytes) ? kept : undefined;
   }
 
   async load(id: string): Promise<TranscriptionResult | undefined> {

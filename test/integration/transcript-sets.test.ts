@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDashScope } from '../../dev/fake-dashscope/server.js';
 import { dashscopeHttp } from '../../src/dashscope/http.js';
 import type { TranscriptionResult } from '../../src/domain/result.js';
-import { createFileAtomic } from '../../src/store/atomic.js';
+import { createFileAtomic, type WriteNew } from '../../src/store/atomic.js';
 import { OutputDirs } from '../../src/store/paths.js';
 import { TaskStore } from '../../src/store/tasks.js';
 import { TranscriptStore } from '../../src/store/transcripts.js';
@@ -35,16 +35,17 @@ const result = (over: Partial<TranscriptionResult> = {}): TranscriptionResult =>
   ...over,
 });
 
-function store(writeFile?: (path: string, data: string | Buffer) => Promise<void>) {
+function store(writeFile?: WriteNew) {
   const home = tempDir();
   const dirs = new OutputDirs(join(home, 'out'), {}, home, captureLogger());
   return { dirs, transcripts: new TranscriptStore(dirs, { writeFile }), dir: dirs.get().transcripts };
 }
 
 /** A write that dies half-way through the JSON (the process killed, the disk full): half a file, then an error. */
-const dyingOnJson = async (path: string, data: string | Buffer) => {
+const dyingOnJson: WriteNew = async (path, data) => {
   if (/\.json\.[0-9a-f]+\.tmp$/.test(path)) {
-    await writeFile(path, String(data).slice(0, 40), { flag: 'wx' });
+    const text = typeof data === 'string' || Buffer.isBuffer(data) ? String(data) : [...data].join('');
+    await writeFile(path, text.slice(0, 40), { flag: 'wx' });
     throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
   }
   await writeFile(path, data, { flag: 'wx', mode: 0o600 });
