@@ -22,7 +22,8 @@ import { type AgentResults, agentResults } from './agent-results.js';
 import { type LongRun, longRecording } from './long-recording.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const SERVER = join(ROOT, 'dist', 'index.js');
+/** The server measured; BENCH_SERVER names another build's entry, to compare two builds. */
+const SERVER = process.env.BENCH_SERVER ?? join(ROOT, 'dist', 'index.js');
 const MINIMAL = join(ROOT, 'bench', 'minimal-server.mjs');
 
 export interface BenchOptions {
@@ -657,6 +658,9 @@ export async function runGates(o: BenchOptions, log: (s: string) => void = () =>
     const s = await spawnServer(SERVER, baseEnv(fake, dir, { ASR_POLL_INTERVAL_MS: '50' }));
     let up: BenchResults['upload'];
     try {
+      // The same server history as in the full run: the upload follows the per-call and encode figures.
+      await perCall(o, fake, s, () => {});
+      await encode(o, s, dir, () => {});
       up = await upload(o, fake, s, dir, log);
     } finally {
       await s.close();
