@@ -74,6 +74,14 @@ describe('npm package', () => {
 
     const { stdout: version } = await run(bin, ['--version']);
     expect(version.trim()).toBe(pkg.version);
+    // Straight from the tarball with npx, as a client's config runs it (offline: it has no dependencies).
+    const viaNpx = await drive(
+      'npx',
+      ['--yes', '--offline', `--package=${join(dir, info.filename)}`, 'qwen-asr-mcp'],
+      fake.env({ HOME: home, OUTPUT_DIR: join(home, 'out'), npm_config_cache: join(dir, 'npm-cache') }),
+    );
+    expect(viaNpx.tools).toEqual(TOOL_NAMES);
+    expect(viaNpx.result.structuredContent!.text).toMatch(/^Welcome to Alibaba Cloud/);
     const session = await drive(bin, [], fake.env({ HOME: home, OUTPUT_DIR: join(home, 'out') }));
     expect(session.tools).toEqual(TOOL_NAMES);
     expect(session.version).toBe(pkg.version);
