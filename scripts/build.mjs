@@ -1,14 +1,21 @@
-// Builds dist/: server.cjs, the whole server (our code, the MCP SDK, zod, undici) in one minified
-// classic script, and index.js, the small entry that runs it with a V8 code cache (scripts/dist-src/).
-// One file starts faster than hundreds (no module resolution), installs with no dependencies (fast
-// `npx`), and is what the Claude Desktop bundle ships. It stays ONE bundle: split bundles would each
-// carry their own copy of our error classes. HTTP, the command line and undici are loaded lazily inside
-// it (dynamic imports), so stdio never runs their code.
+// Builds dist/: server.cjs, the whole server (our code, the MCP SDK, zod) in one minified classic
+// script, and index.js, the small entry that runs it with a V8 code cache (scripts/dist-src/). One file
+// starts faster than hundreds (no module resolution), installs with no dependencies (fast `npx`), and
+// is what the Claude Desktop bundle ships. Our code stays in ONE bundle: split bundles would each carry
+// their own copy of our error classes. HTTP and the command line are dynamic imports inside it, so stdio
+// never runs their code; undici, the SDK's optional parts and the viewer page are files beside it, read
+// when first needed (scripts/bundle-plugins.mjs).
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { englishOnlyZod, SDK_OPTIONAL_ENTRY, sdkOptionalApart, undiciApart } from './bundle-plugins.mjs';
+import {
+  englishOnlyZod,
+  SDK_DIR,
+  SDK_OPTIONAL_ENTRY,
+  sdkOptionalApart,
+  undiciApart,
+} from './bundle-plugins.mjs';
 
 rmSync('dist', { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -54,7 +61,7 @@ const undici = await build({
 
 // The SDK's optional parts (see bundle-plugins.mjs), required the first time anything calls them.
 const sdkOptional = await build({
-  stdin: { contents: SDK_OPTIONAL_ENTRY, resolveDir: '.', loader: 'js' },
+  stdin: { contents: SDK_OPTIONAL_ENTRY, resolveDir: SDK_DIR, sourcefile: 'sdk-optional.js', loader: 'js' },
   outfile: 'dist/sdk-optional.cjs',
   bundle: true,
   platform: 'node',
@@ -110,7 +117,8 @@ const result = await build({
   legalComments: 'none',
   metafile: true,
   // version.ts reads package.json through import.meta only when run from source; the bundle has VERSION.
-  logOverride: { 'empty-import-meta': 'silent' },
+  // An import a stand-in does not provide (bundle-plugins.mjs) would be undefined at run time: an error.
+  logOverride: { 'empty-import-meta': 'silent', 'import-is-undefined': 'error' },
   logLevel: 'warning',
 });
 const entry = readFileSync('scripts/dist-src/index.js', 'utf8');
@@ -145,7 +153,7 @@ const notices = [...packages].sort().map((name) => {
 });
 writeFileSync(
   'dist/THIRD_PARTY_LICENSES.txt',
-  `qwen-asr-mcp bundles the following packages into dist/server.cjs (and its transcript viewer).\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`,
+  `qwen-asr-mcp bundles the following packages into dist/ (server.cjs, undici.cjs, sdk-optional.cjs and the transcript viewer).\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`,
 );
 // npm sets the executable bit on install; a clone needs it now.
 chmodSync('dist/index.js', 0o755);

@@ -7,7 +7,7 @@
 //   a file of their own, dist/sdk-optional.cjs, required the first time anything calls them.
 // - undici: its own file, dist/undici.cjs, required by the first HTTP request.
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
@@ -15,33 +15,39 @@ const require = createRequire(import.meta.url);
 export const englishOnlyZod = {
   name: 'english-only-zod',
   setup(b) {
+    // The stand-in's name is relative, so the source map names no folder of the machine that built it.
     b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
       /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
-        ? { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-en' }
+        ? {
+            path: relative(process.cwd(), join(dirname(args.importer), '..', 'locales', 'en.js')),
+            namespace: 'zod-en',
+          }
         : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
-      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      contents: "export { default as en } from './en.js';",
       loader: 'js',
-      resolveDir: dirname(args.path),
+      resolveDir: dirname(join(process.cwd(), args.path)),
     }));
   },
 };
 
-/** The entry of dist/sdk-optional.cjs: what the stand-ins below load. */
+/** The MCP SDK's own folder (dist/esm): the entry below resolves its packages as the SDK does. */
+export const SDK_DIR = join(dirname(require.resolve('@modelcontextprotocol/sdk/server/index.js')), '..');
+
+/** The entry of dist/sdk-optional.cjs (resolved from SDK_DIR): what the stand-ins below load. */
 export const SDK_OPTIONAL_ENTRY = `
-export { AjvJsonSchemaValidator } from ${JSON.stringify(sdkFile('validation/ajv-provider.js'))};
+export { AjvJsonSchemaValidator } from './validation/ajv-provider.js';
 export { object } from 'zod/v3';
 export { zodToJsonSchema } from 'zod-to-json-schema';
 `;
 
-function sdkFile(path) {
-  return join(dirname(require.resolve('@modelcontextprotocol/sdk/server/index.js')), '..', path);
-}
-
 const LOAD = "let loaded; const load = () => (loaded ??= require('./sdk-optional.cjs'));";
 
-// Each stand-in has exactly the exports the SDK imports from the module it replaces.
+// Each stand-in has exactly the exports the SDK imports from the module it replaces (SDK 1.32: the
+// server imports AjvJsonSchemaValidator, zod-compat uses `z3rt.object`, zod-json-schema-compat imports
+// zodToJsonSchema). If a later SDK imports more, the build fails: it turns esbuild's
+// "import-is-undefined" warning into an error.
 const STAND_INS = {
   ajv: `${LOAD}
 export class AjvJsonSchemaValidator {
