@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { link, lstat, open, rename, rm } from 'node:fs/promises';
 import { FsError, fsErrorCode } from '../util/fs-errors.js';
 
-/** Writes a whole file that does not exist yet; the seam tests use to fail a write. */
 /** What a file is written from: its whole content, or pieces of text written one after another. */
 export type FileData = string | Buffer | Iterable<string>;
+/** Writes a whole file that does not exist yet; the seam tests use to fail a write. */
 export type WriteNew = (path: string, data: FileData) => Promise<void>;
 
 /** Creates `path` exclusively (mode 0600), writes it and flushes it to the device before closing. */
@@ -15,7 +15,11 @@ export const writeNewFile: WriteNew = async (path, data) => {
     else {
       for (const piece of data) {
         const bytes = Buffer.from(piece);
-        for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at)).bytesWritten;
+        for (let at = 0; at < bytes.length; ) {
+          const { bytesWritten } = await handle.write(bytes, at);
+          if (bytesWritten === 0) throw new Error(`writing ${path} made no progress`);
+          at += bytesWritten;
+        }
       }
     }
     await handle.sync();
