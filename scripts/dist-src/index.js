@@ -50,11 +50,15 @@ if (dir && typeof Module.enableCompileCache === 'function') {
  * request's wait without it.
  */
 function runWithCodeCache(dir) {
-  // Keyed by what makes cached code invalid: the package and the file, Node (and so V8), the machine
-  // and the flags Node was started with. V8 checks its own flags again and rejects a cache that does
-  // not fit them; it is then written anew.
+  // Keyed by what makes cached code invalid: the package and the file, Node and V8, the machine and the
+  // flags Node was started with. V8 checks its own flags again and rejects a cache that does not fit
+  // them; it is then written anew.
+  const runtime = `${process.version}-${process.versions.v8}-${process.arch}`;
   const flags = hash(`${process.execArgv.join(' ')}|${process.env.NODE_OPTIONS ?? ''}`);
+  // Which installed copy: an npx copy and the Claude Desktop bundle keep their caches side by side.
+  const variant = `-${runtime}-${flags}-${hash(here)}-`;
   const loaded = new Map();
+  const saving = new Set();
   const plainRequire = require;
   const requireBeside = Object.assign((id) => {
     const name = LAZY_FILES.has(id) ? id.slice(2) : undefined;
@@ -67,7 +71,7 @@ function runWithCodeCache(dir) {
     const file = join(here, name);
     const stat = statSync(file);
     const stem = name.replace(/\.cjs$/, '');
-    const key = `${stem}-${PACKAGE_VERSION}-${process.version}-${process.arch}-${flags}-${stat.size}-${Math.round(stat.mtimeMs)}.v8`;
+    const key = `${stem}-${PACKAGE_VERSION}${variant}${stat.size}-${Math.round(stat.mtimeMs)}.v8`;
     let cached;
     try {
       cached = readFileSync(join(dir, key));
@@ -76,9 +80,10 @@ function runWithCodeCache(dir) {
     }
     const source = readFileSync(file, 'utf8').replace(/^#!.*/, '');
     const script = new Script(Module.wrap(source), { filename: file, cachedData: cached });
-    if (!cached || script.cachedDataRejected) {
+    if ((!cached || script.cachedDataRejected) && !saving.has(name)) {
       // After the work, not before it: V8 then also knows the functions the server actually ran.
-      process.once('exit', () => saveCache(script, dir, key, `${stem}-`));
+      saving.add(name);
+      process.once('exit', () => saveCache(script, dir, key, `${stem}-`, variant));
     }
     const module = { exports: {}, filename: file, id: file, loaded: false };
     script.runInThisContext()(module.exports, requireBeside, module, file, here);
@@ -96,14 +101,23 @@ function hash(text) {
   return (h >>> 0).toString(36);
 }
 
-function saveCache(script, dir, key, prefix) {
+function saveCache(script, dir, key, prefix, variant) {
   try {
     mkdirSync(dir, { recursive: true });
     const tmp = join(dir, `${key}.${process.pid}.tmp`);
     writeFileSync(tmp, script.createCachedData());
     renameSync(tmp, join(dir, key));
+    // Other caches of this file: this copy's older bundles go at once; those another copy, Node or set
+    // of flags may still use go once nothing has rewritten them for 30 days.
+    const stale = Date.now() - 30 * 24 * 3600 * 1000;
     for (const name of readdirSync(dir)) {
-      if (name.startsWith(prefix) && name !== key) rmSync(join(dir, name), { force: true });
+      if (!name.startsWith(prefix) || name === key || name.endsWith('.tmp')) continue;
+      const path = join(dir, name);
+      try {
+        if (name.includes(variant) || statSync(path).mtimeMs < stale) rmSync(path, { force: true });
+      } catch {
+        // Removed by another process meanwhile.
+      }
     }
   } catch {
     // An unwritable cache folder only costs the speed-up.

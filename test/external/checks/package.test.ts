@@ -99,18 +99,25 @@ describe('npm package', () => {
     const missing = join(cache, 'missing', 'deeper');
     expect((await drive(bin, [], env({ ASR_CODE_CACHE_DIR: missing }))).result.isError).toBeFalsy();
     // One cache per file run: the bundle, and undici (loaded by the call's first request). Keyed by
-    // package version, Node version, machine, Node's flags, and the file's size and time.
+    // package version, Node and V8 versions, machine, Node's flags, the installed copy, and the file's
+    // size and time.
     const written = readdirSync(missing).sort();
     const key = (stem: string) =>
       new RegExp(
-        `^${stem}-${pkg.version.replace(/\./g, '\\.')}-v20\\.[\\d.]+-${process.arch}-\\w+-\\d+-\\d+\\.v8$`,
+        `^${stem}-${pkg.version.replace(/\./g, '\\.')}-v20\\.[\\d.]+-${process.versions.v8.replace(/\./g, '\\.')}-${process.arch}-\\w+-\\w+-\\d+-\\d+\\.v8$`,
       );
     expect(written).toHaveLength(2);
     expect(written[0]).toMatch(key('server'));
     expect(written[1]).toMatch(key('undici'));
     for (const name of written) writeFileSync(join(missing, name), 'not V8 cached data');
+    // Beside them, an older bundle's cache of this copy (removed when the cache is rewritten) and the
+    // cache of another copy or Node (kept: an npx copy and the Claude Desktop bundle share the folder).
+    const olderBundle = written[0]!.replace(/-\d+-\d+\.v8$/, '-1-1.v8');
+    const otherCopy = `server-${pkg.version}-v20.0.0-11.3.0-${process.arch}-a-b-1-1.v8`;
+    for (const name of [olderBundle, otherCopy]) writeFileSync(join(missing, name), 'another cache');
     expect((await drive(bin, [], env({ ASR_CODE_CACHE_DIR: missing }))).result.isError).toBeFalsy();
     for (const name of written) expect(readFileSync(join(missing, name)).length).toBeGreaterThan(1000); // rebuilt
+    expect(readdirSync(missing).sort()).toEqual([...written, otherCopy].sort());
     const readOnly = join(cache, 'read-only');
     mkdirSync(readOnly);
     writeFileSync(join(readOnly, 'blocker'), '');
