@@ -45,34 +45,33 @@ if (Buffer.byteLength(viewerHtml) > VIEWER_MAX_BYTES) {
   throw new Error(`the viewer is ${Buffer.byteLength(viewerHtml)} bytes, over ${VIEWER_MAX_BYTES}`);
 }
 
-const undici = await build({
-  entryPoints: [createRequire(import.meta.url).resolve('undici')],
-  outfile: 'dist/undici.cjs',
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20.18',
-  minify: true,
-  keepNames: true,
-  legalComments: 'none',
-  metafile: true,
-  logLevel: 'warning',
-});
-
-// The SDK's optional parts (see bundle-plugins.mjs), required the first time anything calls them.
-const sdkOptional = await build({
-  stdin: { contents: SDK_OPTIONAL_ENTRY, resolveDir: SDK_DIR, sourcefile: 'sdk-optional.js', loader: 'js' },
-  outfile: 'dist/sdk-optional.cjs',
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20.18',
-  minify: true,
-  keepNames: true,
-  legalComments: 'none',
-  metafile: true,
-  logLevel: 'warning',
-});
+/** A file beside the bundle that it requires when first needed (bundle-plugins.mjs): minified CommonJS. */
+function lazyFile(source, outfile) {
+  return build({
+    ...source,
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20.18',
+    minify: true,
+    keepNames: true,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+  });
+}
+const undici = await lazyFile(
+  { entryPoints: [createRequire(import.meta.url).resolve('undici')] },
+  'dist/undici.cjs',
+);
+// The SDK's optional parts, required the first time anything calls them.
+const sdkOptional = await lazyFile(
+  {
+    stdin: { contents: SDK_OPTIONAL_ENTRY, resolveDir: SDK_DIR, sourcefile: 'sdk-optional.js', loader: 'js' },
+  },
+  'dist/sdk-optional.cjs',
+);
 
 // tools/list, computed here from the same sources, so a started server never converts zod to JSON Schema.
 const listing = await build({
